@@ -1,0 +1,191 @@
+// Package corpus owns the news articles the bot answers from: Markdown files
+// with YAML front matter, and Load, which parses a directory of them.
+//
+// An article file looks like this:
+//
+//	---
+//	title: "Civilians evacuated from besieged Homs"
+//	published: 2014-02-07
+//	source: "Example News"            # optional
+//	url: "https://example.com/a"     # optional
+//	place: "Homs"                     # optional
+//	---
+//
+//	Body text, in paragraphs separated by blank lines.
+//
+// The article ID is the file name without ".md".
+package corpus
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DateLayout is the layout of the published field and of dates shown to users
+// in machine-readable form.
+const DateLayout = "2006-01-02"
+
+// Sentinel errors describing why a file was skipped. FileError wraps one of them.
+var (
+	ErrFrontMatter = errors.New("missing or malformed front matter")
+	ErrTitle       = errors.New("missing title")
+	ErrDate        = errors.New("missing or invalid published date (want YYYY-MM-DD)")
+	ErrEmptyBody   = errors.New("empty body")
+	ErrEncoding    = errors.New("not valid UTF-8")
+)
+
+// Article is one news article of the corpus.
+type Article struct {
+	ID        string    // file name without .md
+	Title     string    // front matter title
+	Published time.Time // front matter published date, UTC midnight
+	Source    string    // optional publisher
+	URL       string    // optional link to the original
+	Place     string    // optional dateline
+	Body      string    // Markdown body, front matter removed, line endings normalised
+	Hash      string    // hex SHA-256 of the whole file, to detect changes
+}
+
+// FileError reports a file that could not be loaded, and why.
+type FileError struct {
+	File string // path inside the corpus directory
+	Err  error  // wraps one of the sentinel errors
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// frontMatter is the YAML header of an article. Published is read as a
+// string so that the date format can be checked strictly.
+type frontMatter struct {
+	Title     string `yaml:"title"`
+	Published string `yaml:"published"`
+	Source    string `yaml:"source"`
+	URL       string `yaml:"url"`
+	Place     string `yaml:"place"`
+}
+
+// Load reads every *.md file at the top of fsys and returns the valid
+// articles sorted by publication date, then ID. Files that cannot be parsed
+// are skipped, each with a *FileError naming the file and the problem; the
+// other files still load. The error is non-nil only when the directory
+// itself cannot be read.
+func Load(fsys fs.FS) ([]Article, []error, error) {
+	names, err := fs.Glob(fsys, "*.md")
+	if err != nil {
+		return nil, nil, fmt.Errorf("list corpus: %w", err)
+	}
+	if _, err := fs.Stat(fsys, "."); err != nil {
+		return nil, nil, fmt.Errorf("open corpus: %w", err)
+	}
+	var arts []Article
+	var errs []error
+	for _, name := range names {
+		if strings.EqualFold(name, "README.md") {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, &FileError{File: name, Err: err})
+			continue
+		}
+		a, err := Parse(strings.TrimSuffix(path.Base(name), ".md"), data)
+		if err != nil {
+			errs = append(errs, &FileError{File: name, Err: err})
+			continue
+		}
+		arts = append(arts, a)
+	}
+	sort.Slice(arts, func(i, j int) bool {
+		if !arts[i].Published.Equal(arts[j].Published) {
+			return arts[i].Published.Before(arts[j].Published)
+		}
+		return arts[i].ID < arts[j].ID
+	})
+	return arts, errs, nil
+}
+
+// Parse parses one article file. id becomes the article ID.
+func Parse(id string, data []byte) (Article, error) {
+	if !utf8.Valid(data) {
+		return Article{}, ErrEncoding
+	}
+	sum := sha256.Sum256(data)
+	text := strings.ReplaceAll(string(bytes.TrimPrefix(data, []byte("\ufeff"))), "\r\n", "\n")
+	head, body, ok := splitFrontMatter(text)
+	if !ok {
+		return Article{}, ErrFrontMatter
+	}
+	var fm frontMatter
+	if err := yaml.Unmarshal([]byte(head), &fm); err != nil {
+		return Article{}, fmt.Errorf("%w: %v", ErrFrontMatter, err)
+	}
+	fm.Title = strings.TrimSpace(fm.Title)
+	if fm.Title == "" {
+		return Article{}, ErrTitle
+	}
+	pub, err := time.Parse(DateLayout, strings.TrimSpace(fm.Published))
+	if err != nil {
+		return Article{}, fmt.Errorf("%w: %q", ErrDate, fm.Published)
+	}
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return Article{}, ErrEmptyBody
+	}
+	return Article{
+		ID:        id,
+		Title:     fm.Title,
+		Published: pub,
+		Source:    strings.TrimSpace(fm.Source),
+		URL:       strings.TrimSpace(fm.URL),
+		Place:     strings.TrimSpace(fm.Place),
+		Body:      body,
+		Hash:      hex.EncodeToString(sum[:]),
+	}, nil
+}
+
+// splitFrontMatter splits "---\nYAML\n---\nbody" into its two parts.
+func splitFrontMatter(text string) (head, body string, ok bool) {
+	rest, found := strings.CutPrefix(text, "---\n")
+	if !found {
+		return "", "", false
+	}
+	if strings.HasPrefix(rest, "---\n") {
+		return "", rest[4:], true
+	}
+	i := strings.Index(rest, "\n---\n")
+	if i < 0 {
+		if strings.HasSuffix(rest, "\n---") {
+			return rest[:len(rest)-4], "", true
+		}
+		return "", "", false
+	}
+	return rest[:i], rest[i+5:], true
+}
+
+// Newest returns the latest publication date among arts, or the zero time.
+func Newest(arts []Article) time.Time {
+	var t time.Time
+	for _, a := range arts {
+		if a.Published.After(t) {
+			t = a.Published
+		}
+	}
+	return t
+}
+
+// HumanDate formats t the way answers show dates: "7 Feb 2014".
+func HumanDate(t time.Time) string { return t.Format("2 Jan 2006") }
