@@ -1,0 +1,141 @@
+package llmtest
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Reply scripts one chat response.
+type Reply struct {
+	// Status is the HTTP status; 0 or 200 means success, anything else an
+	// error response carrying Body.
+	Status int
+	// Body is the raw body of an error reply (see OpenAIError, OllamaError,
+	// VLLMError, HTMLError); empty means an OpenAIError with the status text.
+	Body string
+	// Content is the full reply text; a stream splits it into one delta per
+	// word when Chunks is nil.
+	Content string
+	// Chunks are explicit stream deltas (joined for non-stream replies when
+	// Content is empty).
+	Chunks []string
+	// FinishReason defaults to "stop"; "-" sends no finish_reason at all.
+	FinishReason string
+	// NoDone ends the stream without "data: [DONE]": the server just closes.
+	NoDone bool
+	// Stall delays the answer this long, or until the client goes away.
+	Stall time.Duration
+	// ChunkDelay is the pause between stream deltas.
+	ChunkDelay time.Duration
+	// StreamError, if set, is sent after the chunks as an in-stream error
+	// event, data: {"error":{"message":...}}, instead of finishing.
+	StreamError string
+	// Header holds extra response headers, e.g. Retry-After.
+	Header map[string]string
+}
+
+// OpenAIError returns an error body as OpenAI sends it:
+// {"error":{"message":...,"type":...,"param":null,"code":...}}.
+func OpenAIError(msg string) string {
+	return mustJSON(map[string]any{"error": map[string]any{
+		"message": msg, "type": "invalid_request_error", "param": nil, "code": "llmtest_error",
+	}})
+}
+
+// OllamaError returns an error body as Ollama sends it: {"error":"..."}.
+func OllamaError(msg string) string {
+	return mustJSON(map[string]any{"error": msg})
+}
+
+// VLLMError returns an error body as vLLM sends it:
+// {"object":"error","message":...,"type":"BadRequestError","code":400}.
+func VLLMError(msg string) string {
+	return mustJSON(map[string]any{"object": "error", "message": msg, "type": "BadRequestError", "param": nil, "code": 400})
+}
+
+// HTMLError returns the HTML page an nginx proxy sends with a 502.
+func HTMLError() string {
+	return "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+		"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n"
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with literal maps of strings and numbers
+	}
+	return string(b)
+}
+
+// NoAnswer is the default reply when a prompt holds no numbered passage.
+const NoAnswer = "I can't find that in the passages."
+
+// passageHeader matches the first line of a numbered passage, "[1] Title".
+var passageHeader = regexp.MustCompile(`^\s*\[(\d+)\]\s*(.*)$`)
+
+// DefaultReply is the server's chat reply when nothing is scripted. It
+// quotes the first sentence of the first numbered passage of the user
+// messages, with its citation: a prompt holding
+//
+//	[1] Title (2014-02-07)
+//	Civilians left Homs on Friday. More followed.
+//
+// gets "Civilians left Homs on Friday. [1]". Without a passage it replies
+// NoAnswer.
+func DefaultReply(req ChatRequest) Reply {
+	for _, m := range req.Messages {
+		if m.Role != "user" {
+			continue
+		}
+		if n, text, ok := firstPassage(m.Content); ok {
+			return Reply{Content: firstSentence(text) + " [" + n + "]"}
+		}
+	}
+	return Reply{Content: NoAnswer}
+}
+
+// firstPassage finds the first line starting with "[N]" and returns N and
+// the passage's text: the lines that follow, up to a blank line or the next
+// passage, or else the rest of the header line itself.
+func firstPassage(prompt string) (n, text string, ok bool) {
+	lines := strings.Split(prompt, "\n")
+	for i, line := range lines {
+		m := passageHeader.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		var body []string
+		for _, l := range lines[i+1:] {
+			l = strings.TrimSpace(l)
+			if l == "" || passageHeader.MatchString(l) {
+				break
+			}
+			body = append(body, l)
+		}
+		if len(body) == 0 {
+			body = []string{strings.TrimSpace(m[2])}
+		}
+		text = strings.Join(body, " ")
+		if text == "" {
+			continue
+		}
+		return m[1], text, true
+	}
+	return "", "", false
+}
+
+// firstSentence returns text up to and including the first '.', '!' or '?'
+// followed by a space or the end, or all of text if there is none.
+func firstSentence(text string) string {
+	for i, r := range text {
+		if r != '.' && r != '!' && r != '?' {
+			continue
+		}
+		if i+1 == len(text) || text[i+1] == ' ' {
+			return text[:i+1]
+		}
+	}
+	return text
+}
