@@ -1,0 +1,90 @@
+// Package prompts owns the text sent to a chat model: templates in *.tmpl,
+// embedded in the binary and parsed once, with the citation and refusal rules
+// in one shared {{define "rules"}} block that every prompt uses.
+package prompts
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+//go:embed *.tmpl
+var files embed.FS
+
+// Set is the parsed templates. It is immutable and safe for concurrent use.
+type Set struct {
+	t *template.Template
+}
+
+// Load parses the embedded templates.
+func Load() (*Set, error) {
+	t, err := template.New("prompts").Option("missingkey=error").ParseFS(files, "*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("parse prompts: %w", err)
+	}
+	return &Set{t: t}, nil
+}
+
+// MustLoad is Load for callers that cannot proceed without prompts; the
+// templates are embedded, so a failure is a programming error caught by tests.
+func MustLoad() *Set {
+	s, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Passage is one numbered passage as shown to the model.
+type Passage struct {
+	N         int
+	Title     string
+	Published string // YYYY-MM-DD
+	Text      string
+}
+
+// Answer is the data of the answer prompt.
+type Answer struct {
+	Question     string
+	Passages     []Passage
+	ArticleCount int
+	Newest       string // "7 Feb 2014"
+	MaxSentences int
+}
+
+// NotFound is the exact reply the rules ask for when the passages do not
+// answer; the answer pipeline recognises it.
+func (s *Set) NotFound() string {
+	return strings.TrimSpace(s.exec("not_found", nil))
+}
+
+// Answer renders the system and user messages of the answer prompt.
+func (s *Set) Answer(d Answer) (system, user string, err error) {
+	if d.MaxSentences <= 0 {
+		d.MaxSentences = 4
+	}
+	system, err = s.render("answer_system", d)
+	if err != nil {
+		return "", "", err
+	}
+	user, err = s.render("answer_user", d)
+	return system, user, err
+}
+
+func (s *Set) render(name string, data any) (string, error) {
+	var b strings.Builder
+	if err := s.t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+func (s *Set) exec(name string, data any) string {
+	out, err := s.render(name, data)
+	if err != nil {
+		panic(err) // only for templates without data; covered by tests
+	}
+	return out
+}
