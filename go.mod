@@ -7,3 +7,5 @@ require (
 	github.com/sashabaranov/go-openai v1.43.0
 	gopkg.in/yaml.v3 v3.0.1
 )
+
+require github.com/kljensen/snowball v0.10.0

@@ -1,0 +1,132 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// Passage is a retrieved chunk with its scores.
+type Passage struct {
+	Chunk
+	Score        float64 // fused score (reciprocal rank fusion); higher is better
+	VectorScore  float64 // cosine similarity to the question, if among the vector candidates
+	KeywordScore float64 // BM25 score, if among the keyword candidates
+	Coverage     float64 // share of the question's IDF-weighted terms found in the passage, 0..1
+	Relevant     bool    // the relevance judgement: Coverage >= the index's MinCover
+}
+
+// rrfK is the constant of reciprocal rank fusion (Cormack et al., 2009).
+const rrfK = 60
+
+// Search returns up to k passages for query, best first. In hybrid mode the
+// vector and keyword rankings are fused by reciprocal rank; each passage
+// carries a relevance judgement. A failing query embedding (say, a remote
+// embedder that is down) degrades hybrid search to keyword search, logged.
+func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, error) {
+	st := ix.current()
+	if k <= 0 || len(st.chunks) == 0 {
+		return nil, nil
+	}
+	cand := max(4*k, 20)
+	qterms := Terms(query)
+	fused := map[int]*Passage{}
+	get := func(doc int) *Passage {
+		p := fused[doc]
+		if p == nil {
+			p = &Passage{Chunk: st.chunks[doc]}
+			fused[doc] = p
+		}
+		return p
+	}
+	mode := ix.opt.Mode
+	if mode != Keyword {
+		vecs, err := ix.emb.Embed(ctx, []string{query})
+		switch {
+		case err != nil && mode == Vector:
+			return nil, fmt.Errorf("embed query: %w", err)
+		case err != nil:
+			ix.lg.Warn("query embedding failed, keyword search only", "err", err)
+			mode = Keyword
+		case len(vecs) != 1 || len(vecs[0]) != ix.id.Dims:
+			return nil, fmt.Errorf("embed query: bad vector from %s", ix.id)
+		default:
+			// nResults must not exceed Count, or chromem-go fails.
+			n := min(cand, st.col.Count())
+			res, err := st.col.QueryEmbedding(ctx, vecs[0], n, nil, nil)
+			if err != nil {
+				return nil, fmt.Errorf("vector query: %w", err)
+			}
+			for rank, r := range res {
+				doc, ok := st.byID[r.ID]
+				if !ok {
+					continue
+				}
+				p := get(doc)
+				p.VectorScore = float64(r.Similarity)
+				p.Score += 1.0 / float64(rrfK+rank+1)
+			}
+		}
+	}
+	if mode != Vector {
+		for rank, s := range st.kw.search(qterms, cand) {
+			p := get(s.doc)
+			p.KeywordScore = s.score
+			p.Score += 1.0 / float64(rrfK+rank+1)
+		}
+	}
+	out := make([]Passage, 0, len(fused))
+	for _, p := range fused {
+		out = append(out, *p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	if len(out) > k {
+		out = out[:k]
+	}
+	weights := ix.termWeights(st, qterms)
+	for i := range out {
+		out[i].Coverage = coverage(weights, Terms(out[i].EmbedText()))
+		out[i].Relevant = out[i].Coverage >= ix.opt.MinCover
+	}
+	return out, nil
+}
+
+// TermWeights returns the weight of each distinct query term: its IDF over
+// the current index, reduced for generic question words. Terms that no chunk contains get the highest weight, so
+// that a question about something the articles never mention is not judged
+// relevant on its common words alone.
+func (ix *Index) TermWeights(query string) map[string]float64 {
+	return ix.termWeights(ix.current(), Terms(query))
+}
+
+func (ix *Index) termWeights(st *state, qterms []string) map[string]float64 {
+	w := make(map[string]float64, len(qterms))
+	for _, t := range qterms {
+		w[t] = termWeight(t, st.kw.IDF(t))
+	}
+	return w
+}
+
+// coverage is the weighted share of query terms present in terms.
+func coverage(weights map[string]float64, terms []string) float64 {
+	var total, hit float64
+	have := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		have[t] = true
+	}
+	for t, w := range weights {
+		total += w
+		if Matches(have, t) {
+			hit += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return hit / total
+}

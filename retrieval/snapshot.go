@@ -1,0 +1,124 @@
+package retrieval
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// snapshotMagic starts every snapshot file; bump the version when the
+// layout changes, and old snapshots are rebuilt.
+const snapshotMagic = "situationbot-embeddings-v1\n"
+
+// ErrCorruptSnapshot means a snapshot file exists but cannot be trusted.
+var ErrCorruptSnapshot = errors.New("corrupt embedding snapshot")
+
+// snapshot is what is persisted in DATA_DIR: the embedder's identity, the
+// article hashes that were indexed, and the vector of every chunk text by
+// content hash. It is a cache: losing it costs re-embedding, nothing else.
+type snapshot struct {
+	Identity Identity
+	Articles map[string]string    // article ID → corpus.Article.Hash
+	Vectors  map[string][]float32 // Chunk.Hash → vector
+}
+
+// snapshotPath names the snapshot of one embedder identity, so that
+// switching embedders back and forth reuses each one's vectors and never
+// mixes them.
+func snapshotPath(dir string, id Identity) string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	return filepath.Join(dir, fmt.Sprintf("embeddings-%s-%s-%d.snap", clean(id.Kind), clean(id.Model), id.Dims))
+}
+
+// readSnapshot loads the snapshot at path. A missing file returns
+// os.ErrNotExist; a damaged one, or one of another identity, returns an
+// error wrapping ErrCorruptSnapshot.
+func readSnapshot(path string, want Identity) (*snapshot, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(data, []byte(snapshotMagic)) || len(data) < len(snapshotMagic)+sha256.Size {
+		return nil, fmt.Errorf("%w: %s: bad header", ErrCorruptSnapshot, path)
+	}
+	body := data[len(snapshotMagic) : len(data)-sha256.Size]
+	sum := sha256.Sum256(body)
+	if !bytes.Equal(sum[:], data[len(data)-sha256.Size:]) {
+		return nil, fmt.Errorf("%w: %s: checksum mismatch", ErrCorruptSnapshot, path)
+	}
+	var s snapshot
+	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&s); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSnapshot, path, err)
+	}
+	if s.Identity != want {
+		return nil, fmt.Errorf("%w: %s: embedder %s, want %s", ErrCorruptSnapshot, path, s.Identity, want)
+	}
+	for h, v := range s.Vectors {
+		if len(v) != want.Dims {
+			return nil, fmt.Errorf("%w: %s: vector %s has %d dimensions, want %d", ErrCorruptSnapshot, path, h, len(v), want.Dims)
+		}
+	}
+	return &s, nil
+}
+
+// writeSnapshot writes s to path atomically: a temporary file in the same
+// directory, fsynced, then renamed over path, then the directory fsynced.
+// A crash leaves either the old snapshot or the new one, never a mix.
+func writeSnapshot(path string, s *snapshot) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".embeddings-*.tmp")
+	if err != nil {
+		return fmt.Errorf("create snapshot: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<20)
+	if _, err := w.WriteString(snapshotMagic); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	h := sha256.New()
+	if err := gob.NewEncoder(io.MultiWriter(w, h)).Encode(s); err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	if _, err := w.Write(h.Sum(nil)); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync snapshot: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close snapshot: %w", err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("rename snapshot: %w", err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // best effort: make the rename durable
+		d.Close()
+	}
+	return nil
+}
