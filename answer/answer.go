@@ -1,0 +1,238 @@
+// Package answer is the question-answering pipeline: it retrieves passages,
+// writes an answer through a chat model or, with none, composes one from the
+// passages' best sentences, checks every citation against the passages, and
+// refuses honestly when the articles do not say.
+package answer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/llm"
+	"github.com/situationbot/bot/prompts"
+	"github.com/situationbot/bot/retrieval"
+)
+
+// MaxQuestionRunes is the longest question accepted.
+const MaxQuestionRunes = 1000
+
+// Errors returned for bad input. The CLI and Discord show them as they are.
+var (
+	ErrEmptyQuestion   = errors.New("the question is empty: ask something about the articles")
+	ErrQuestionTooLong = fmt.Errorf("the question is too long: keep it under %d characters", MaxQuestionRunes)
+)
+
+// Modes of an answer.
+const (
+	ModeLLM        = "llm"
+	ModeExtractive = "extractive"
+)
+
+// Answer is the result of a question, whichever way it was written.
+type Answer struct {
+	Question string
+	Text     string   // the answer with [n] markers, or the refusal
+	Sources  []Source // Sources[i].N == i+1
+	Refused  bool     // the articles do not answer the question
+	Mode     string   // ModeLLM or ModeExtractive
+	Fallback bool     // extractive because the model failed
+	// Passages are all the passages retrieved for the question, best first,
+	// cited or not (for evaluation and debugging).
+	Passages []retrieval.Passage
+}
+
+// Source is what a citation number points to.
+type Source struct {
+	N         int
+	ArticleID string
+	ChunkID   string
+	Title     string
+	Published time.Time
+	URL       string
+	Quote     string // the passage text
+}
+
+// Searcher is what the engine needs of the index.
+type Searcher interface {
+	Search(ctx context.Context, query string, k int) ([]retrieval.Passage, error)
+	TermWeights(query string) map[string]float64
+	Articles() []corpus.Article
+}
+
+// Chat is what the engine needs of a chat model.
+type Chat interface {
+	Stream(ctx context.Context, msgs []llm.Message, onDelta func(string)) (string, error)
+}
+
+// Options tunes an Engine.
+type Options struct {
+	K int // passages retrieved per question; 0 means 5
+}
+
+// Engine answers questions. It is safe for concurrent use.
+type Engine struct {
+	lg      *slog.Logger
+	search  Searcher
+	chat    Chat // nil: extractive answers
+	prompts *prompts.Set
+	k       int
+}
+
+// New returns an Engine. chat may be nil, for extractive answers only.
+func New(lg *slog.Logger, s Searcher, chat Chat, opt Options) *Engine {
+	if opt.K <= 0 {
+		opt.K = 5
+	}
+	return &Engine{lg: lg, search: s, chat: chat, prompts: prompts.MustLoad(), k: opt.K}
+}
+
+// K is the number of passages retrieved per question.
+func (e *Engine) K() int { return e.k }
+
+// CheckQuestion validates a question and returns it trimmed.
+func CheckQuestion(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return "", ErrEmptyQuestion
+	}
+	if utf8.RuneCountInString(q) > MaxQuestionRunes {
+		return "", ErrQuestionTooLong
+	}
+	return q, nil
+}
+
+// Ask answers one question. onDelta, when not nil, receives the model's text
+// as it streams (model answers only). The error is non-nil only for bad
+// input or a failed search: a failing model falls back to an extractive
+// answer.
+func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answer, error) {
+	q, err := CheckQuestion(q)
+	if err != nil {
+		return Answer{}, err
+	}
+	passages, err := e.search.Search(ctx, q, e.k)
+	if err != nil {
+		return Answer{}, fmt.Errorf("search: %w", err)
+	}
+	a := Answer{Question: q, Passages: passages, Mode: ModeExtractive}
+	if e.chat != nil {
+		a.Mode = ModeLLM
+	}
+	// The relevance judgement decides whether to answer at all; the answer
+	// is then written from every retrieved passage, because the sentence
+	// that answers may sit in a passage that matches fewer of the
+	// question's words than its neighbour does.
+	if !anyRelevant(passages) {
+		return e.refuse(a), nil
+	}
+	if e.chat != nil {
+		la, err := e.askModel(ctx, q, passages, onDelta)
+		if err == nil {
+			la.Passages = passages
+			return la, nil
+		}
+		e.lg.Warn("chat model failed, answering extractively", "err", err)
+		a.Fallback = true
+	}
+	return e.extractive(a, q, passages), nil
+}
+
+func anyRelevant(ps []retrieval.Passage) bool {
+	for _, p := range ps {
+		if p.Relevant {
+			return true
+		}
+	}
+	return false
+}
+
+// extractive fills a with an answer composed from the passages' sentences.
+func (e *Engine) extractive(a Answer, q string, passages []retrieval.Passage) Answer {
+	a.Mode = ModeExtractive
+	pq := parseQuestion(q, e.search.TermWeights(q))
+	picks := compose(pq, passages)
+	if len(picks) == 0 {
+		return e.refuse(a)
+	}
+	var b strings.Builder
+	num := map[int]int{} // passage index → source number
+	for i, p := range picks {
+		n, ok := num[p.passage]
+		if !ok {
+			n = len(a.Sources) + 1
+			num[p.passage] = n
+			a.Sources = append(a.Sources, source(n, passages[p.passage]))
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(cite(p.text, n))
+	}
+	a.Text = b.String()
+	if a.Fallback {
+		a.Text += "\n\n(The language model did not answer, so this answer quotes the articles directly.)"
+	}
+	return a
+}
+
+// askModel writes the answer with the chat model and checks its citations.
+func (e *Engine) askModel(ctx context.Context, q string, passages []retrieval.Passage, onDelta func(string)) (Answer, error) {
+	arts := e.search.Articles()
+	data := prompts.Answer{Question: q, ArticleCount: len(arts), Newest: corpus.HumanDate(corpus.Newest(arts))}
+	for i, p := range passages {
+		data.Passages = append(data.Passages, prompts.Passage{N: i + 1, Title: p.Title, Published: p.Published.Format(corpus.DateLayout), Text: p.Text})
+	}
+	system, user, err := e.prompts.Answer(data)
+	if err != nil {
+		return Answer{}, err
+	}
+	text, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, onDelta)
+	if err != nil {
+		return Answer{}, err
+	}
+	a := Answer{Question: q, Mode: ModeLLM}
+	if strings.Contains(text, e.prompts.NotFound()) {
+		return e.refuse(a), nil
+	}
+	clean, used := Renumber(text, len(passages))
+	if len(used) == 0 {
+		// Nothing the model said is backed by a passage: not shown as if it were.
+		e.lg.Info("model answer had no valid citation, refusing", "question", q)
+		return e.refuse(a), nil
+	}
+	a.Text = clean
+	for i, u := range used {
+		a.Sources = append(a.Sources, source(i+1, passages[u-1]))
+	}
+	return a, nil
+}
+
+func source(n int, p retrieval.Passage) Source {
+	return Source{N: n, ArticleID: p.ArticleID, ChunkID: p.ID, Title: p.Title, Published: p.Published, URL: p.URL, Quote: p.Text}
+}
+
+// refuse turns a into the honest "not found" reply.
+func (e *Engine) refuse(a Answer) Answer {
+	a.Refused = true
+	a.Sources = nil
+	a.Text = NotFoundText(e.search.Articles())
+	return a
+}
+
+// NotFoundText is the refusal: how many articles there are and how current.
+func NotFoundText(arts []corpus.Article) string {
+	if len(arts) == 0 {
+		return "I couldn't find that: I have no articles yet."
+	}
+	noun := "articles"
+	if len(arts) == 1 {
+		noun = "article"
+	}
+	return fmt.Sprintf("I couldn't find that in the %d %s I have (newest: %s).", len(arts), noun, corpus.HumanDate(corpus.Newest(arts)))
+}

@@ -1,0 +1,75 @@
+package answer
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// citeRe matches a citation marker: [1], [1, 2], [1,2;3]. Adjacent markers
+// ([1][2]) are matched one by one.
+var citeRe = regexp.MustCompile(`\[\s*(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]`)
+
+// markerRe is citeRe with the horizontal space before the marker, so that
+// a dropped marker takes its space with it.
+var markerRe = regexp.MustCompile(`([ \t]*)` + citeRe.String())
+
+// Citations returns the numbers cited in text, in order of appearance, each
+// once.
+func Citations(text string) []int {
+	var out []int
+	seen := map[int]bool{}
+	for _, m := range citeRe.FindAllStringSubmatch(text, -1) {
+		for _, n := range splitNums(m[1]) {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func splitNums(s string) []int {
+	var out []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Renumber checks the citations of text against passages numbered 1..n.
+// Numbers outside that range are dropped (a marker left empty disappears);
+// the rest are renumbered 1..m in order of first appearance and written as
+// [1][2]. It returns the new text and, for each new number i, the original
+// passage number used[i-1].
+func Renumber(text string, n int) (string, []int) {
+	newNum := map[int]int{}
+	var used []int
+	out := markerRe.ReplaceAllStringFunc(text, func(marker string) string {
+		sub := markerRe.FindStringSubmatch(marker)
+		lead, inner := sub[1], sub[2]
+		var b strings.Builder
+		seen := map[int]bool{}
+		for _, k := range splitNums(inner) {
+			if k < 1 || k > n || seen[k] {
+				continue
+			}
+			seen[k] = true
+			m, ok := newNum[k]
+			if !ok {
+				used = append(used, k)
+				m = len(used)
+				newNum[k] = m
+			}
+			b.WriteString("[" + strconv.Itoa(m) + "]")
+		}
+		if b.Len() == 0 {
+			return "" // the marker and the space before it go
+		}
+		return lead + b.String()
+	})
+	return strings.TrimSpace(out), used
+}
