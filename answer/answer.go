@@ -56,6 +56,9 @@ type Source struct {
 	Published time.Time
 	URL       string
 	Quote     string // the passage text
+	// Excerpt is the part of the passage the answer quotes (extractive
+	// answers), for showing next to the source; empty for model answers.
+	Excerpt string
 }
 
 // Searcher is what the engine needs of the index.
@@ -169,6 +172,8 @@ func (e *Engine) extractive(a Answer, q string, passages []retrieval.Passage) An
 			num[p.passage] = n
 			a.Sources = append(a.Sources, source(n, passages[p.passage]))
 		}
+		src := &a.Sources[n-1]
+		src.Excerpt = strings.TrimSpace(src.Excerpt + " " + p.text)
 		if i > 0 {
 			b.WriteByte(' ')
 		}

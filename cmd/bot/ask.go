@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/situationbot/bot/answer"
+	"github.com/situationbot/bot/corpus"
+)
+
+func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	showPassages := fs.Bool("passages", false, "also print every retrieved passage with its scores (to see why it answered or refused)")
+	commonFlags(fs, &cfg)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return errSilent
+	}
+	q, err := answer.CheckQuestion(strings.Join(pos, " "))
+	if err != nil {
+		return err
+	}
+	a, err := setup(ctx, cfg, stderr, nil)
+	if err != nil {
+		return err
+	}
+	warnFileErrors(stderr, a.fileErrs)
+	start := time.Now()
+	ans, err := a.engine.Ask(ctx, q, nil)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSONAnswer(stdout, ans, time.Since(start))
+	}
+	printAnswer(stdout, ans)
+	if *showPassages {
+		fmt.Fprintln(stdout, "\nRetrieved passages:")
+		for i, p := range ans.Passages {
+			fmt.Fprintf(stdout, "%d. %s fused=%.4f vector=%.3f keyword=%.2f coverage=%.2f relevant=%t\n   %s\n",
+				i+1, p.ID, p.Score, p.VectorScore, p.KeywordScore, p.Coverage, p.Relevant, oneLine(p.Text, 200))
+		}
+	}
+	return nil
+}
+
+// jsonSource and jsonAnswer are the --json shapes.
+type jsonSource struct {
+	N         int    `json:"n"`
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Published string `json:"published"`
+	URL       string `json:"url"`
+	Quote     string `json:"quote"`
+	Excerpt   string `json:"excerpt,omitempty"`
+}
+
+type jsonAnswer struct {
+	Question  string       `json:"question"`
+	Answer    string       `json:"answer"`
+	Refused   bool         `json:"refused"`
+	Mode      string       `json:"mode"`
+	Fallback  bool         `json:"fallback,omitempty"`
+	Sources   []jsonSource `json:"sources"`
+	ElapsedMS int64        `json:"elapsed_ms"`
+}
+
+func writeJSONAnswer(w io.Writer, a answer.Answer, elapsed time.Duration) error {
+	out := jsonAnswer{
+		Question:  a.Question,
+		Answer:    a.Text,
+		Refused:   a.Refused,
+		Mode:      a.Mode,
+		Fallback:  a.Fallback,
+		Sources:   []jsonSource{},
+		ElapsedMS: elapsed.Milliseconds(),
+	}
+	for _, s := range a.Sources {
+		out.Sources = append(out.Sources, jsonSource{N: s.N, ID: s.ArticleID, Title: s.Title, Published: s.Published.Format(corpus.DateLayout), URL: s.URL, Quote: s.Quote, Excerpt: s.Excerpt})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// printAnswer writes the answer and its numbered sources as plain text.
+func printAnswer(w io.Writer, a answer.Answer) {
+	fmt.Fprintln(w, a.Text)
+	if len(a.Sources) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nSources:")
+	for _, s := range a.Sources {
+		line := fmt.Sprintf("[%d] %s — %s", s.N, s.Title, corpus.HumanDate(s.Published))
+		if s.URL != "" {
+			line += " — " + s.URL
+		}
+		fmt.Fprintln(w, line)
+		quote := s.Excerpt
+		if quote == "" {
+			quote = s.Quote
+		}
+		fmt.Fprintf(w, "    %q\n", oneLine(quote, 200))
+	}
+}
+
+// cmdConsole answers one question per line until EOF or "quit".
+func cmdConsole(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	commonFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		return errSilent
+	}
+	a, err := setup(ctx, cfg, stderr, nil)
+	if err != nil {
+		return err
+	}
+	warnFileErrors(stderr, a.fileErrs)
+	arts := a.index.Articles()
+	fmt.Fprintf(stdout, "Ask about the %d articles (newest: %s). One question per line; \"quit\" or Ctrl-D to leave.\n", len(arts), corpus.HumanDate(corpus.Newest(arts)))
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for {
+		fmt.Fprint(stdout, "> ")
+		if !sc.Scan() {
+			fmt.Fprintln(stdout)
+			return sc.Err()
+		}
+		line := strings.TrimSpace(sc.Text())
+		switch line {
+		case "":
+			continue
+		case "quit", "exit":
+			return nil
+		}
+		ans, err := a.engine.Ask(ctx, line, nil)
+		switch {
+		case errors.Is(err, answer.ErrQuestionTooLong), errors.Is(err, answer.ErrEmptyQuestion):
+			fmt.Fprintln(stdout, err)
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			a.lg.Error("question failed", "err", err)
+			fmt.Fprintln(stdout, "Sorry, something went wrong answering that; try again.")
+		default:
+			printAnswer(stdout, ans)
+		}
+		fmt.Fprintln(stdout)
+	}
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/situationbot/bot/retrieval"
+)
+
+// config is everything the bot reads from its environment. .env.example
+// lists exactly these variables.
+type config struct {
+	CorpusDir     string         // CORPUS_DIR, default ./corpus
+	DataDir       string         // DATA_DIR, default ./data
+	APIKey        string         // OPENAI_API_KEY
+	BaseURL       string         // OPENAI_BASE_URL
+	ChatModel     string         // CHAT_MODEL
+	EmbedModel    string         // EMBEDDING_MODEL
+	EmbedDims     int            // EMBEDDING_DIMENSIONS
+	LLMTimeout    time.Duration  // LLM_TIMEOUT, default 60s
+	RetrievalMode retrieval.Mode // RETRIEVAL_MODE, default hybrid
+	TopK          int            // TOP_K, default 5
+	LogLevel      slog.Level     // LOG_LEVEL, default warn
+}
+
+// chatEnabled reports whether answers are written by a model.
+func (c config) chatEnabled() bool { return c.ChatModel != "" }
+
+// loadConfig reads the configuration through getenv and reports every
+// missing or malformed variable at once.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		CorpusDir:     "./corpus",
+		DataDir:       "./data",
+		LLMTimeout:    60 * time.Second,
+		RetrievalMode: retrieval.Hybrid,
+		TopK:          5,
+		LogLevel:      slog.LevelWarn,
+	}
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	str("CORPUS_DIR", &c.CorpusDir)
+	str("DATA_DIR", &c.DataDir)
+	str("OPENAI_API_KEY", &c.APIKey)
+	str("OPENAI_BASE_URL", &c.BaseURL)
+	str("CHAT_MODEL", &c.ChatModel)
+	str("EMBEDDING_MODEL", &c.EmbedModel)
+	if v := strings.TrimSpace(getenv("EMBEDDING_DIMENSIONS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("EMBEDDING_DIMENSIONS=%q: want a positive whole number", v))
+		}
+		c.EmbedDims = n
+	}
+	if v := strings.TrimSpace(getenv("LLM_TIMEOUT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("LLM_TIMEOUT=%q: want a positive duration such as 30s or 2m", v))
+		}
+		c.LLMTimeout = d
+	}
+	if v := strings.TrimSpace(getenv("RETRIEVAL_MODE")); v != "" {
+		m, err := retrieval.ParseMode(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RETRIEVAL_MODE: %w", err))
+		}
+		c.RetrievalMode = m
+	}
+	if v := strings.TrimSpace(getenv("TOP_K")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 50 {
+			errs = append(errs, fmt.Errorf("TOP_K=%q: want a whole number from 1 to 50", v))
+		}
+		c.TopK = n
+	}
+	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))
+		}
+	}
+	endpoint := c.APIKey != "" || c.BaseURL != ""
+	if c.ChatModel != "" && !endpoint {
+		errs = append(errs, errors.New("CHAT_MODEL is set but no endpoint: set OPENAI_BASE_URL (Ollama, vLLM, llama.cpp…) or OPENAI_API_KEY (OpenAI)"))
+	}
+	if c.EmbedModel != "" && !endpoint {
+		errs = append(errs, errors.New("EMBEDDING_MODEL is set but no endpoint: set OPENAI_BASE_URL or OPENAI_API_KEY"))
+	}
+	if c.EmbedDims > 0 && c.EmbedModel == "" {
+		errs = append(errs, errors.New("EMBEDDING_DIMENSIONS needs EMBEDDING_MODEL"))
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		errs = append(errs, fmt.Errorf("OPENAI_BASE_URL=%q: want an http:// or https:// URL ending in /v1", c.BaseURL))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+// withDotenv returns a getenv that falls back to the KEY=VALUE lines of the
+// file at path when the environment does not set a variable. A missing file
+// is not an error.
+func withDotenv(getenv func(string) string, path string) (func(string) string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return getenv, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	vals, err := parseDotenv(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return vals[k]
+	}, nil
+}
+
+// parseDotenv reads KEY=VALUE lines; blank lines and # comments are
+// skipped, "export " is allowed, values may be single- or double-quoted.
+func parseDotenv(r io.Reader) (map[string]string, error) {
+	vals := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("line %d: want KEY=VALUE", n)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		} else if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		vals[k] = v
+	}
+	return vals, sc.Err()
+}

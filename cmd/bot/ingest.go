@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/situationbot/bot/retrieval"
+)
+
+func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	commonFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		return errSilent
+	}
+	a, err := setup(ctx, cfg, stderr, newProgress(stderr))
+	if err != nil {
+		return err
+	}
+	r := a.report
+	fmt.Fprintf(stdout, "articles: %d added, %d updated, %d removed, %d unchanged\n", len(r.Added), len(r.Updated), len(r.Removed), len(r.Unchanged))
+	fmt.Fprintf(stdout, "chunks: %d indexed, %d embedded (%s)\n", r.Chunks, r.Embedded, a.index.Identity())
+	fmt.Fprintf(stdout, "time: %s\n", r.Elapsed.Round(time.Millisecond))
+	for _, group := range []struct {
+		name string
+		ids  []string
+	}{{"added", r.Added}, {"updated", r.Updated}, {"removed", r.Removed}} {
+		if len(group.ids) > 0 {
+			fmt.Fprintf(stdout, "%s: %s\n", group.name, strings.Join(group.ids, ", "))
+		}
+	}
+	if len(a.fileErrs) > 0 {
+		fmt.Fprintf(stdout, "skipped %d file(s):\n", len(a.fileErrs))
+		for _, e := range a.fileErrs {
+			fmt.Fprintf(stdout, "  %v\n", e)
+		}
+		return errSilent
+	}
+	return nil
+}
+
+// newProgress reports embedding progress: a bar redrawn in place on a
+// terminal, a plain line every tenth otherwise.
+func newProgress(w io.Writer) retrieval.Progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	lastTenth := -1
+	return func(done, total int) {
+		if total == 0 {
+			return
+		}
+		if tty {
+			const width = 30
+			filled := done * width / total
+			fmt.Fprintf(w, "\rembedding [%s%s] %d/%d chunks", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
+			if done == total {
+				fmt.Fprintln(w)
+			}
+			return
+		}
+		if tenth := done * 10 / total; tenth != lastTenth {
+			lastTenth = tenth
+			fmt.Fprintf(w, "embedded %d/%d chunks\n", done, total)
+		}
+	}
+}

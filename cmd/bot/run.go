@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/situationbot/bot/answer"
+	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/llm"
+	"github.com/situationbot/bot/retrieval"
+)
+
+// errSilent is returned when the failure has already been reported to the
+// user; main exits 1 without printing it again.
+var errSilent = errors.New("failed")
+
+const usage = `Usage: bot [flags] [command] [args]
+
+Commands:
+  ask [--json] QUESTION         answer one question, with numbered sources
+  ingest                        sync the index with the corpus and report what changed
+  eval --questions FILE [--k N] [--json]
+                                measure retrieval, answers and citations on a question set
+  (none)                        interactive console: one question per line
+
+Flags (each overrides its environment variable):
+  --corpus DIR   article directory (CORPUS_DIR, default ./corpus)
+  --data DIR     index snapshot directory (DATA_DIR, default ./data)
+
+Configuration is read from the environment and from .env when present;
+see .env.example.
+`
+
+// run is the whole program: main only adds the process around it, so tests
+// call run directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	getenv, err := withDotenv(getenv, ".env")
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	// Global flags may come before the command.
+	global := flag.NewFlagSet("bot", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	global.Usage = func() { fmt.Fprint(stderr, usage) }
+	commonFlags(global, &cfg)
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errSilent
+	}
+	args = global.Args()
+	cmd := ""
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "ask":
+		return cmdAsk(ctx, cfg, args, stdout, stderr)
+	case "ingest":
+		return cmdIngest(ctx, cfg, args, stdout, stderr)
+	case "eval":
+		return cmdEval(ctx, cfg, args, stdout, stderr)
+	case "", "console":
+		return cmdConsole(ctx, cfg, args, stdin, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	return errSilent
+}
+
+// commonFlags adds the flags every command accepts.
+func commonFlags(fs *flag.FlagSet, cfg *config) {
+	fs.StringVar(&cfg.CorpusDir, "corpus", cfg.CorpusDir, "article directory (CORPUS_DIR)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "index snapshot directory (DATA_DIR)")
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments ("ask QUESTION --json") and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// app is the wired program: the index over the corpus and the answer engine.
+type app struct {
+	lg       *slog.Logger
+	index    *retrieval.Index
+	engine   *answer.Engine
+	report   retrieval.Report
+	fileErrs []error
+}
+
+// setup loads the corpus, opens and syncs the index, and builds the engine.
+func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval.Progress) (*app, error) {
+	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	arts, fileErrs, err := corpus.Load(os.DirFS(cfg.CorpusDir))
+	if err != nil {
+		return nil, fmt.Errorf("load corpus %s: %w", cfg.CorpusDir, err)
+	}
+	var client *llm.Client
+	if cfg.APIKey != "" || cfg.BaseURL != "" {
+		client = llm.New(lg, llm.Config{
+			BaseURL:    cfg.BaseURL,
+			APIKey:     cfg.APIKey,
+			ChatModel:  cfg.ChatModel,
+			EmbedModel: cfg.EmbedModel,
+			EmbedDims:  cfg.EmbedDims,
+			Timeout:    cfg.LLMTimeout,
+		})
+	}
+	var emb retrieval.Embedder = retrieval.NewLocalEmbedder(0)
+	if cfg.EmbedModel != "" {
+		emb, err = remoteEmbedder(ctx, client, cfg)
+		if err != nil {
+			return nil, err
+		}
+	}
+	ix := retrieval.Open(lg, emb, cfg.DataDir, retrieval.Options{Mode: cfg.RetrievalMode})
+	rep, err := ix.Sync(ctx, arts, progress)
+	if err != nil {
+		return nil, fmt.Errorf("index the corpus: %w", err)
+	}
+	var chat answer.Chat
+	if cfg.chatEnabled() {
+		chat = client
+	}
+	eng := answer.New(lg, ix, chat, answer.Options{K: cfg.TopK})
+	return &app{lg: lg, index: ix, engine: eng, report: rep, fileErrs: fileErrs}, nil
+}
+
+// remoteEmbedder wraps the endpoint's embeddings as a retrieval.Embedder.
+// With no EMBEDDING_DIMENSIONS it asks the model once for its dimensions,
+// which become part of the index identity.
+func remoteEmbedder(ctx context.Context, client *llm.Client, cfg config) (retrieval.Embedder, error) {
+	dims := cfg.EmbedDims
+	if dims == 0 {
+		v, err := client.Embed(ctx, []string{"dimension probe"})
+		if err != nil {
+			return nil, fmt.Errorf("embedding endpoint (EMBEDDING_MODEL=%s): %w", cfg.EmbedModel, err)
+		}
+		dims = len(v[0])
+	}
+	return retrieval.EmbedFunc{
+		ID: retrieval.Identity{Kind: "openai", Model: cfg.EmbedModel, Dims: dims},
+		Fn: client.Embed,
+	}, nil
+}
+
+// warnFileErrors prints the articles that were skipped.
+func warnFileErrors(w io.Writer, errs []error) {
+	for _, e := range errs {
+		fmt.Fprintf(w, "warning: skipped %v\n", e)
+	}
+}
+
+// oneLine shortens s to at most n runes on one line.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
