@@ -291,6 +291,8 @@ func TestRelevanceJudgement(t *testing.T) {
 		{"How many people did the government say were evacuated from Homs on Friday?", true},
 		{"Which spokeswoman spoke for the State Department?", true},
 		{"What is a good recipe for lasagne?", false},
+		{"Is it sunny in Homs today?", false},
+		{"Until when were the stalled peace talks put off, after round one?", true},
 		{"Who won the football league in Spain?", false},
 	}
 	for _, tc := range tests {

@@ -13,7 +13,8 @@ type Passage struct {
 	VectorScore  float64 // cosine similarity to the question, if among the vector candidates
 	KeywordScore float64 // BM25 score, if among the keyword candidates
 	Coverage     float64 // share of the question's IDF-weighted terms found in the passage, 0..1
-	Relevant     bool    // the relevance judgement: Coverage >= the index's MinCover
+	Hits         int     // distinct informative question terms found in the passage
+	Relevant     bool    // the relevance judgement (see Search)
 }
 
 // rrfK is the constant of reciprocal rank fusion (Cormack et al., 2009).
@@ -21,7 +22,13 @@ const rrfK = 60
 
 // Search returns up to k passages for query, best first. In hybrid mode the
 // vector and keyword rankings are fused by reciprocal rank; each passage
-// carries a relevance judgement. A failing query embedding (say, a remote
+// carries a relevance judgement: it is relevant when it holds at least
+// MinCover of the question's weighted terms, or a little less (by
+// spreadAllowance) spread over at least spreadHits distinct informative
+// terms. The second rule admits questions phrased partly in words the
+// articles do not use ("when were the talks due to restart?") while still
+// refusing those that match on one incidental word ("the weather in Homs
+// today"). A failing query embedding (say, a remote
 // embedder that is down) degrades hybrid search to keyword search, logged.
 func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, error) {
 	st := ix.current()
@@ -90,8 +97,9 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 	}
 	weights := ix.termWeights(st, qterms)
 	for i := range out {
-		out[i].Coverage = coverage(weights, Terms(out[i].EmbedText()))
-		out[i].Relevant = out[i].Coverage >= ix.opt.MinCover
+		out[i].Coverage, out[i].Hits = coverage(weights, Terms(out[i].EmbedText()))
+		out[i].Relevant = out[i].Coverage >= ix.opt.MinCover ||
+			(out[i].Coverage >= ix.opt.MinCover-spreadAllowance && out[i].Hits >= spreadHits)
 	}
 	return out, nil
 }
@@ -112,9 +120,20 @@ func (ix *Index) termWeights(st *state, qterms []string) map[string]float64 {
 	return w
 }
 
-// coverage is the weighted share of query terms present in terms.
-func coverage(weights map[string]float64, terms []string) float64 {
+// Relevance tuning: see Search.
+const (
+	spreadAllowance = 0.1
+	spreadHits      = 3
+	// informative is the least weight of a term counted in Hits: words
+	// found in nearly every chunk ("Homs" here) do not count.
+	informative = 0.25
+)
+
+// coverage is the weighted share of query terms present in terms, and how
+// many informative query terms are present.
+func coverage(weights map[string]float64, terms []string) (float64, int) {
 	var total, hit float64
+	hits := 0
 	have := make(map[string]bool, len(terms))
 	for _, t := range terms {
 		have[t] = true
@@ -123,10 +142,13 @@ func coverage(weights map[string]float64, terms []string) float64 {
 		total += w
 		if Matches(have, t) {
 			hit += w
+			if w >= informative {
+				hits++
+			}
 		}
 	}
 	if total == 0 {
-		return 0
+		return 0, 0
 	}
-	return hit / total
+	return hit / total, hits
 }
