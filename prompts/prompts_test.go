@@ -1,13 +1,11 @@
 package prompts
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+	"github.com/situationbot/bot/internal/golden"
+)
 
 // TestAnswerGolden pins the rendered answer prompt.
 // Refresh with: go test ./prompts -update
@@ -29,22 +27,7 @@ func TestAnswerGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := "--- system ---\n" + system + "\n--- user ---\n" + user + "\n"
-	path := filepath.Join("testdata", "answer.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("answer prompt differs from %s (run with -update and review):\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "answer.golden"), got)
 }
 
 func TestNotFound(t *testing.T) {

@@ -1,7 +1,6 @@
 package retrieval
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // loadCorpus loads the shipped articles.
 func loadCorpus(t testing.TB) []corpus.Article {
@@ -40,22 +38,7 @@ func TestSplitGolden(t *testing.T) {
 	for _, a := range loadCorpus(t) {
 		t.Run(a.ID, func(t *testing.T) {
 			got := renderChunks(Split(a, DefaultSplitOptions))
-			path := filepath.Join("testdata", "chunks", a.ID+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden (run with -update to create): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("Split(%s) differs from %s; run with -update and review the diff.\ngot:\n%s", a.ID, path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "chunks", a.ID+".golden"), got)
 		})
 	}
 }
