@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // Identity names an embedder. Vectors from embedders with different
@@ -74,16 +76,27 @@ func (e *LocalEmbedder) Identity() Identity {
 	return Identity{Kind: "local", Model: LocalModel, Dims: e.dims}
 }
 
-// Embed embeds each text; it never fails unless ctx is done.
+// Embed embeds each text, spreading large batches over the CPUs; it never
+// fails unless ctx is done.
 func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/16))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(texts); i += workers {
+				if ctx.Err() != nil {
+					return
+				}
+				out[i] = e.vector(texts[i])
 			}
-		}
-		out[i] = e.vector(t)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"container/heap"
 	"math"
 	"sort"
 )
@@ -86,18 +87,41 @@ func (k *keywordIndex) search(query []string, n int) []scored {
 			acc[p.doc] += idf * tf * (bm25K1 + 1) / (tf + norm)
 		}
 	}
-	out := make([]scored, 0, len(touched))
+	// Keep the best n in a min-heap rather than sorting every match: at
+	// 100k chunks a common term touches half the index.
+	h := make(topN, 0, n+1)
 	for _, d := range touched {
-		out = append(out, scored{d, acc[d]})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
+		s := scored{d, acc[d]}
+		if len(h) < n {
+			heap.Push(&h, s)
+		} else if better(s, h[0]) {
+			h[0] = s
+			heap.Fix(&h, 0)
 		}
-		return out[i].doc < out[j].doc
-	})
-	if len(out) > n {
-		out = out[:n]
 	}
+	out := []scored(h)
+	sort.Slice(out, func(i, j int) bool { return better(out[i], out[j]) })
 	return out
+}
+
+// better orders results: higher score first, then lower document number.
+func better(a, b scored) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.doc < b.doc
+}
+
+// topN is a min-heap of results: the worst kept result is at the top.
+type topN []scored
+
+func (h topN) Len() int           { return len(h) }
+func (h topN) Less(i, j int) bool { return better(h[j], h[i]) }
+func (h topN) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *topN) Push(x any)        { *h = append(*h, x.(scored)) }
+func (h *topN) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

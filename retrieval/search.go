@@ -47,21 +47,32 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 		return p
 	}
 	mode := ix.opt.Mode
+	// The keyword ranking runs beside the vector scan.
+	var kwRes []scored
+	kwDone := make(chan struct{})
+	go func() {
+		defer close(kwDone)
+		if mode != Vector {
+			kwRes = st.kw.search(qterms, cand)
+		}
+	}()
 	if mode != Keyword {
 		vecs, err := ix.emb.Embed(ctx, []string{query})
 		switch {
 		case err != nil && mode == Vector:
+			<-kwDone
 			return nil, fmt.Errorf("embed query: %w", err)
 		case err != nil:
 			ix.lg.Warn("query embedding failed, keyword search only", "err", err)
-			mode = Keyword
 		case len(vecs) != 1 || len(vecs[0]) != ix.id.Dims:
+			<-kwDone
 			return nil, fmt.Errorf("embed query: bad vector from %s", ix.id)
 		default:
 			// nResults must not exceed Count, or chromem-go fails.
 			n := min(cand, st.col.Count())
 			res, err := st.col.QueryEmbedding(ctx, vecs[0], n, nil, nil)
 			if err != nil {
+				<-kwDone
 				return nil, fmt.Errorf("vector query: %w", err)
 			}
 			for rank, r := range res {
@@ -75,12 +86,11 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 			}
 		}
 	}
-	if mode != Vector {
-		for rank, s := range st.kw.search(qterms, cand) {
-			p := get(s.doc)
-			p.KeywordScore = s.score
-			p.Score += 1.0 / float64(rrfK+rank+1)
-		}
+	<-kwDone
+	for rank, s := range kwRes {
+		p := get(s.doc)
+		p.KeywordScore = s.score
+		p.Score += 1.0 / float64(rrfK+rank+1)
 	}
 	out := make([]Passage, 0, len(fused))
 	for _, p := range fused {
