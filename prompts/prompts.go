@@ -73,6 +73,29 @@ func (s *Set) Answer(d Answer) (system, user string, err error) {
 	return system, user, err
 }
 
+// Turn is one question and its answer in a conversation.
+type Turn struct {
+	Question string
+	Answer   string
+}
+
+// Condense is the data of the prompt that makes a follow-up standalone.
+type Condense struct {
+	Turns    []Turn
+	FollowUp string
+}
+
+// Condense renders the system and user messages that ask a model to turn a
+// follow-up into a standalone question.
+func (s *Set) Condense(d Condense) (system, user string, err error) {
+	system, err = s.render("condense_system", d)
+	if err != nil {
+		return "", "", err
+	}
+	user, err = s.render("condense_user", d)
+	return system, user, err
+}
+
 func (s *Set) render(name string, data any) (string, error) {
 	var b strings.Builder
 	if err := s.t.ExecuteTemplate(&b, name, data); err != nil {

@@ -42,3 +42,15 @@ func TestNoPassages(t *testing.T) {
 		t.Errorf("Answer with no passages = %q, %v", user, err)
 	}
 }
+
+// TestCondenseGolden pins the follow-up prompt.
+func TestCondenseGolden(t *testing.T) {
+	system, user, err := MustLoad().Condense(Condense{
+		Turns:    []Turn{{Question: "How many people left Homs on Friday?", Answer: "The government said 58 people were evacuated [1]."}},
+		FollowUp: "And who organised it?",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "condense.golden"), "--- system ---\n"+system+"\n--- user ---\n"+user+"\n")
+}

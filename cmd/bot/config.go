@@ -28,6 +28,13 @@ type config struct {
 	RetrievalMode retrieval.Mode // RETRIEVAL_MODE, default hybrid
 	TopK          int            // TOP_K, default 5
 	LogLevel      slog.Level     // LOG_LEVEL, default warn
+
+	DiscordToken   string   // DISCORD_TOKEN: run the Discord bot
+	DiscordGuildID string   // DISCORD_GUILD_ID: register commands in this guild only
+	DiscordAPIURL  string   // DISCORD_API_URL: send REST traffic elsewhere
+	ModeratorRoles []string // MODERATOR_ROLE_IDS, comma-separated
+	AsksPerMinute  int      // ASK_RATE_PER_MINUTE, default 5
+	MaxConcurrent  int      // MAX_CONCURRENT_ANSWERS, default 4
 }
 
 // chatEnabled reports whether answers are written by a model.
@@ -84,6 +91,28 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.TopK = n
 	}
+	str("DISCORD_TOKEN", &c.DiscordToken)
+	str("DISCORD_GUILD_ID", &c.DiscordGuildID)
+	str("DISCORD_API_URL", &c.DiscordAPIURL)
+	if v := strings.TrimSpace(getenv("MODERATOR_ROLE_IDS")); v != "" {
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				c.ModeratorRoles = append(c.ModeratorRoles, id)
+			}
+		}
+	}
+	positive := func(name string, dst *int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				errs = append(errs, fmt.Errorf("%s=%q: want a positive whole number", name, v))
+			}
+			*dst = n
+		}
+	}
+	c.AsksPerMinute, c.MaxConcurrent = 5, 4
+	positive("ASK_RATE_PER_MINUTE", &c.AsksPerMinute)
+	positive("MAX_CONCURRENT_ANSWERS", &c.MaxConcurrent)
 	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))

@@ -27,7 +27,9 @@ Commands:
   ingest                        sync the index with the corpus and report what changed
   eval --questions FILE [--k N] [--json]
                                 measure retrieval, answers and citations on a question set
-  (none)                        interactive console: one question per line
+  (none)                        the Discord bot when DISCORD_TOKEN is set, else the console
+  console                       interactive console: one question per line
+  discord                       the Discord bot (needs DISCORD_TOKEN)
 
 Flags (each overrides its environment variable):
   --corpus DIR   article directory (CORPUS_DIR, default ./corpus)
@@ -71,8 +73,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdIngest(ctx, cfg, args, stdout, stderr)
 	case "eval":
 		return cmdEval(ctx, cfg, args, stdout, stderr)
-	case "", "console":
+	case "":
+		if cfg.DiscordToken != "" {
+			return cmdDiscord(ctx, cfg, stderr)
+		}
 		return cmdConsole(ctx, cfg, args, stdin, stdout, stderr)
+	case "console":
+		return cmdConsole(ctx, cfg, args, stdin, stdout, stderr)
+	case "discord":
+		if cfg.DiscordToken == "" {
+			return errors.New("discord needs DISCORD_TOKEN (see README: setting up the application)")
+		}
+		return cmdDiscord(ctx, cfg, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

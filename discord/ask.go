@@ -1,0 +1,238 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/situationbot/bot/answer"
+)
+
+// cmdAsk answers /ask question:<text> [private:<bool>]. Cheap checks (bad
+// input, rate limit) get an immediate private reply; everything else is
+// deferred at once, then written, streamed and finally edited in.
+func (b *Bot) cmdAsk(r *responder, data discordgo.ApplicationCommandInteractionData) {
+	private := optBool(data, "private")
+	q, err := answer.CheckQuestion(optString(data, "question"))
+	if err != nil {
+		r.reply(sentence(err.Error()), true)
+		return
+	}
+	if !b.begin() {
+		r.reply(textRestarting, true)
+		return
+	}
+	defer b.end()
+	if ok, wait := b.limit.allow(r.user()); !ok {
+		r.reply(tryAgain(wait), true)
+		return
+	}
+	if err := r.deferReply(private); err != nil {
+		b.lg.Warn("ask defer failed", "interaction", r.i.ID, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.work, b.cfg.AnswerTimeout)
+	defer cancel()
+	a, err := b.answer(ctx, q, func(partial string) {
+		if err := r.edit(ctx, partial, nil); err != nil {
+			b.lg.Debug("streaming edit failed", "interaction", r.i.ID, "err", err)
+		}
+	})
+	if err != nil {
+		b.lg.Error("answer failed", "interaction", r.i.ID, "err", err)
+		r.fail(failureText(err))
+		return
+	}
+	msgs := Render(a)
+	id := b.recent.put(a, r.user())
+	buttons := feedbackButtons(id)
+	for i, msg := range msgs {
+		var comps []discordgo.MessageComponent
+		if i == len(msgs)-1 {
+			comps = buttons
+		}
+		if i == 0 {
+			err = r.edit(context.Background(), msg, comps)
+		} else {
+			err = r.followup(context.Background(), msg, private, comps)
+		}
+		if err != nil {
+			b.lg.Error("posting the answer failed", "interaction", r.i.ID, "part", i+1, "err", err)
+			return
+		}
+	}
+}
+
+// answer writes an answer, waiting for a free place among the answers being
+// written; onPartial receives the streamed text at most once per
+// EditInterval, and never after answer returns.
+func (b *Bot) answer(ctx context.Context, q string, onPartial func(string)) (answer.Answer, error) {
+	if err := b.gate.enter(ctx); err != nil {
+		return answer.Answer{}, err
+	}
+	defer b.gate.leave()
+	var st *streamer
+	var onDelta func(string)
+	if onPartial != nil {
+		st = newStreamer(b.cfg.EditInterval, onPartial)
+		onDelta = st.add
+	}
+	a, err := b.ans.Ask(ctx, q, onDelta)
+	if st != nil {
+		st.stop()
+	}
+	return a, err
+}
+
+// streamer collects streamed text and hands it on, throttled: the first
+// piece at once, then at most one update per interval, from one goroutine.
+type streamer struct {
+	interval time.Duration
+	show     func(string)
+
+	mu    sync.Mutex
+	text  strings.Builder
+	dirty bool
+
+	wake chan struct{} // a piece arrived
+	quit chan struct{} // stop was called
+	done chan struct{} // the loop has returned
+}
+
+func newStreamer(interval time.Duration, show func(string)) *streamer {
+	st := &streamer{interval: interval, show: show, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go st.loop()
+	return st
+}
+
+// add appends a streamed piece.
+func (st *streamer) add(piece string) {
+	st.mu.Lock()
+	st.text.WriteString(piece)
+	st.dirty = true
+	st.mu.Unlock()
+	select {
+	case st.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (st *streamer) loop() {
+	defer close(st.done)
+	var last time.Time
+	for {
+		select {
+		case <-st.quit:
+			return
+		case <-st.wake:
+		}
+		if wait := st.interval - time.Since(last); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-st.quit:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		st.mu.Lock()
+		text, dirty := st.text.String(), st.dirty
+		st.dirty = false
+		st.mu.Unlock()
+		if dirty {
+			st.show(partialText(text))
+			last = time.Now()
+		}
+	}
+}
+
+// stop ends the streaming and waits until no update is in progress, so the
+// final answer is never overwritten by a late partial one.
+func (st *streamer) stop() {
+	close(st.quit)
+	<-st.done
+}
+
+// partialText is what a streaming answer shows: the text so far, within
+// one message, marked as unfinished.
+func partialText(text string) string {
+	const more = " …"
+	parts := Split(text, MaxMessage-len(more))
+	if len(parts) == 0 {
+		return "…"
+	}
+	return parts[0] + more
+}
+
+// failureText turns an error from answering into what the user sees.
+func failureText(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return textBusy
+	}
+	if errors.Is(err, answer.ErrQuestionTooLong) || errors.Is(err, answer.ErrEmptyQuestion) {
+		return sentence(err.Error())
+	}
+	return textFailed
+}
+
+// tryAgain is the rate-limit reply.
+func tryAgain(wait time.Duration) string {
+	return fmt.Sprintf("You're asking faster than I can keep up: try again in %d s.", int(math.Ceil(wait.Seconds())))
+}
+
+// sentence capitalises an error message for a user.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}
+
+// feedbackButtons are the 👍/👎 buttons under an answer.
+func feedbackButtons(answerID string) []discordgo.MessageComponent {
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		discordgo.Button{Emoji: &discordgo.ComponentEmoji{Name: "👍"}, Style: discordgo.SecondaryButton, CustomID: "fb:up:" + answerID},
+		discordgo.Button{Emoji: &discordgo.ComponentEmoji{Name: "👎"}, Style: discordgo.SecondaryButton, CustomID: "fb:down:" + answerID},
+	}}}
+}
+
+// onComponent handles button clicks: feedback and /sources pages. Each is
+// acknowledged at once.
+func (b *Bot) onComponent(r *responder, data discordgo.MessageComponentInteractionData) {
+	id := data.CustomID
+	switch {
+	case strings.HasPrefix(id, "fb:"):
+		vote, answerID, _ := strings.Cut(strings.TrimPrefix(id, "fb:"), ":")
+		if err := r.reply("Thanks for the feedback.", true); err != nil {
+			b.lg.Warn("feedback ack failed", "interaction", r.i.ID, "err", err)
+		}
+		rec := feedbackRecord{Time: time.Now().UTC(), Vote: vote, AnswerID: answerID, UserID: r.user()}
+		if r.i.Message != nil {
+			rec.MessageID, rec.ChannelID = r.i.Message.ID, r.i.Message.ChannelID
+		}
+		if e, ok := b.recent.get(answerID); ok {
+			rec.fill(e)
+		} else if r.i.Message != nil {
+			rec.Answer = r.i.Message.Content
+		}
+		if err := b.fb.append(rec); err != nil {
+			b.lg.Error("feedback not saved", "err", err)
+		}
+	case strings.HasPrefix(id, "src:"):
+		page, _ := strconv.Atoi(strings.TrimPrefix(id, "src:"))
+		text, comps := b.sourcesPage(page)
+		if err := r.update(text, comps); err != nil {
+			b.lg.Warn("sources page failed", "interaction", r.i.ID, "err", err)
+		}
+	default:
+		b.lg.Warn("unknown component", "custom_id", id)
+		r.reply("That button no longer works.", true)
+	}
+}

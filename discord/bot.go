@@ -1,0 +1,242 @@
+// Package discord is the one place that talks to Discord: the session and
+// its intents, the slash commands and their handlers, mentions and thread
+// follow-ups, rendering answers into messages, rate limits, permissions and
+// shutdown. It reaches the answer pipeline through the small interfaces it
+// declares here.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/situationbot/bot/answer"
+	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/retrieval"
+)
+
+// Answerer is what the bot needs of the answer pipeline.
+type Answerer interface {
+	Ask(ctx context.Context, question string, onDelta func(string)) (answer.Answer, error)
+	Condense(ctx context.Context, history []answer.Turn, followUp string) (string, error)
+}
+
+// Library tells what the corpus holds.
+type Library interface {
+	Articles() []corpus.Article
+}
+
+// RefreshFunc syncs the index with the corpus directory and reports what
+// changed and which files were skipped.
+type RefreshFunc func(ctx context.Context) (retrieval.Report, []error, error)
+
+// Config configures the bot.
+type Config struct {
+	Token          string   // bot token, without the "Bot " prefix
+	GuildID        string   // register commands in this guild only (instant, for development); "" means globally
+	APIURL         string   // send all REST traffic to this base URL instead of Discord's (a proxy or a test server)
+	ModeratorRoles []string // role IDs allowed to /refresh besides members with Manage Server
+	AsksPerMinute  int      // questions per user per minute; 0 means 5, negative means no limit
+	MaxConcurrent  int      // answers written at once, the rest queue; 0 means 4
+	DataDir        string   // feedback.jsonl goes here
+	AnswerTimeout  time.Duration
+	ShutdownGrace  time.Duration // how long answers in flight may take to finish at shutdown
+	EditInterval   time.Duration // least time between two edits of a streamed answer
+	RESTTimeout    time.Duration // deadline of one Discord REST call
+}
+
+func (c *Config) defaults() {
+	if c.AsksPerMinute == 0 {
+		c.AsksPerMinute = 5
+	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = 4
+	}
+	if c.AnswerTimeout <= 0 {
+		c.AnswerTimeout = 3 * time.Minute // well inside the 15-minute life of an interaction token
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = 30 * time.Second
+	}
+	if c.EditInterval <= 0 {
+		c.EditInterval = time.Second
+	}
+	if c.RESTTimeout <= 0 {
+		c.RESTTimeout = 15 * time.Second
+	}
+}
+
+// Bot is a running Discord bot.
+type Bot struct {
+	lg      *slog.Logger
+	cfg     Config
+	ans     Answerer
+	lib     Library
+	refresh RefreshFunc
+
+	s      *discordgo.Session
+	botID  string // set once, before any handler is added
+	appID  string
+	limit  *rateLimiter
+	gate   gate
+	fb     *feedbackLog
+	recent *answerCache
+	convs  *conversations
+
+	refreshing sync.Mutex // held while a /refresh runs
+
+	mu       sync.Mutex // guards closing and the Add side of inflight
+	closing  bool
+	inflight sync.WaitGroup
+	work     context.Context // answers run under this; cancelled when the shutdown grace runs out
+	stopWork context.CancelFunc
+}
+
+// New returns a bot; Run connects it.
+func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh RefreshFunc) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("discord: no token")
+	}
+	cfg.defaults()
+	s, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord session: %w", err)
+	}
+	// Message content is a privileged intent: without it, mentions still
+	// carry their text, but thread follow-ups would arrive empty.
+	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentMessageContent
+	s.Client = &http.Client{Timeout: cfg.RESTTimeout}
+	if cfg.APIURL != "" {
+		rt, err := newRewriteTransport(cfg.APIURL, http.DefaultTransport)
+		if err != nil {
+			return nil, err
+		}
+		s.Client.Transport = rt
+	}
+	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: cfg.RESTTimeout}
+	s.LogLevel = discordgo.LogError
+	work, stop := context.WithCancel(context.Background())
+	return &Bot{
+		lg:       lg,
+		cfg:      cfg,
+		ans:      ans,
+		lib:      lib,
+		refresh:  refresh,
+		s:        s,
+		limit:    newRateLimiter(cfg.AsksPerMinute, time.Minute),
+		gate:     newGate(cfg.MaxConcurrent),
+		fb:       newFeedbackLog(cfg.DataDir),
+		recent:   newAnswerCache(30*time.Minute, 2000),
+		convs:    newConversations(5000),
+		work:     work,
+		stopWork: stop,
+	}, nil
+}
+
+// Session exposes the discordgo session, for tests that need to reach it.
+func (b *Bot) Session() *discordgo.Session { return b.s }
+
+// Run connects to Discord, registers the commands and serves until ctx is
+// done; then it stops taking questions, lets answers in flight finish
+// within the shutdown grace, closes the session and returns nil.
+func (b *Bot) Run(ctx context.Context) error {
+	if err := b.s.Open(); err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) && ce.Code == 4014 {
+			b.lg.Error("discord refused the Message Content intent: enable it under Bot → Privileged Gateway Intents in the Developer Portal", "code", ce.Code)
+		}
+		return fmt.Errorf("connect to Discord: %w", err)
+	}
+	b.botID = b.s.State.User.ID
+	b.appID = b.botID
+	if b.s.State.Application != nil && b.s.State.Application.ID != "" {
+		b.appID = b.s.State.Application.ID
+	}
+	if err := b.registerCommands(ctx); err != nil {
+		b.s.Close()
+		return err
+	}
+	// Handlers are added only now, so they see botID and appID set.
+	b.s.AddHandler(b.onInteraction)
+	b.s.AddHandler(b.onMessage)
+	b.s.AddHandler(func(_ *discordgo.Session, d *discordgo.Disconnect) {
+		b.lg.Warn("discord gateway disconnected; reconnecting")
+	})
+	b.lg.Info("discord bot ready", "user", b.botID, "app", b.appID, "guild", b.cfg.GuildID)
+
+	<-ctx.Done()
+	b.shutdown()
+	return nil
+}
+
+// shutdown stops new questions, waits for those in flight, then closes.
+func (b *Bot) shutdown() {
+	b.mu.Lock()
+	b.closing = true
+	b.mu.Unlock()
+	b.lg.Info("shutting down: finishing answers in flight", "grace", b.cfg.ShutdownGrace)
+	done := make(chan struct{})
+	go func() { b.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(b.cfg.ShutdownGrace):
+		b.lg.Warn("shutdown grace over, cancelling answers in flight")
+		b.stopWork()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	b.stopWork()
+	if err := b.s.Close(); err != nil {
+		b.lg.Warn("closing the discord session", "err", err)
+	}
+}
+
+// begin registers a question in flight; false means the bot is shutting
+// down and takes no more.
+func (b *Bot) begin() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing {
+		return false
+	}
+	b.inflight.Add(1)
+	return true
+}
+
+func (b *Bot) end() { b.inflight.Done() }
+
+// rest returns the options of one REST call, which give it its deadline;
+// call cancel when the call is done.
+func (b *Bot) rest(ctx context.Context) (opts []discordgo.RequestOption, cancel context.CancelFunc) {
+	ctx, cancel = context.WithTimeout(ctx, b.cfg.RESTTimeout)
+	return []discordgo.RequestOption{discordgo.WithContext(ctx)}, cancel
+}
+
+// noMentions is attached to everything the bot sends: text from articles,
+// models and users must never ping @everyone, a role or a member.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// recovered logs a panic in a handler with what it was handling; the
+// caller then tells the user something went wrong.
+func (b *Bot) recovered(r any, kind, id string) {
+	b.lg.Error("handler panic", "kind", kind, "id", id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+}
+
+// Texts shown to users.
+const (
+	textFailed     = "Sorry, something went wrong while answering. Please try again."
+	textRestarting = "I'm restarting right now; please ask again in a minute."
+	textBusy       = "Sorry, that took too long. Please try again."
+)

@@ -1,0 +1,290 @@
+package discord
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/situationbot/bot/answer"
+)
+
+// conversation is the questions and answers of one thread the bot started.
+type conversation struct {
+	mu    sync.Mutex
+	turns []answer.Turn
+}
+
+func (c *conversation) add(t answer.Turn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.turns = append(c.turns, t)
+	if len(c.turns) > 20 {
+		c.turns = c.turns[len(c.turns)-20:]
+	}
+}
+
+func (c *conversation) history() []answer.Turn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.turns)
+}
+
+// conversations maps the bot's threads to their conversations, and
+// remembers channels known not to be its threads, both bounded.
+type conversations struct {
+	mu    sync.Mutex
+	max   int
+	byID  map[string]*conversation // nil value: known not to be a bot thread
+	order []string
+}
+
+func newConversations(max int) *conversations {
+	return &conversations{max: max, byID: map[string]*conversation{}}
+}
+
+// lookup returns the conversation of channelID and whether the channel is
+// known at all.
+func (cs *conversations) lookup(channelID string) (*conversation, bool) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	c, ok := cs.byID[channelID]
+	return c, ok
+}
+
+// set records what channelID is: a bot thread's conversation, or nil.
+func (cs *conversations) set(channelID string, c *conversation) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if _, ok := cs.byID[channelID]; !ok {
+		cs.order = append(cs.order, channelID)
+	}
+	cs.byID[channelID] = c
+	for len(cs.order) > cs.max {
+		delete(cs.byID, cs.order[0])
+		cs.order = cs.order[1:]
+	}
+}
+
+// onMessage handles messages: a mention of the bot (or a direct message)
+// is a question, answered in a new thread; a message in a thread the bot
+// started is a follow-up. Messages from bots, the bot included, are ignored.
+func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
+	if m.Author == nil || m.Author.Bot || m.Author.ID == b.botID {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			b.recovered(p, "message", m.ID)
+			b.send(context.Background(), m.ChannelID, textFailed, nil, m.Reference())
+		}
+	}()
+	mentioned := slices.ContainsFunc(m.Mentions, func(u *discordgo.User) bool { return u != nil && u.ID == b.botID })
+	conv := b.threadConversation(m.ChannelID)
+	if conv == nil && !mentioned && m.GuildID != "" {
+		return
+	}
+	text := stripMention(m.Content, b.botID)
+	if text == "" {
+		if mentioned {
+			b.send(context.Background(), m.ChannelID, "Ask me a question after the mention, for example: @me how many people were evacuated?", nil, m.Reference())
+		}
+		return
+	}
+	if !b.begin() {
+		b.send(context.Background(), m.ChannelID, textRestarting, nil, m.Reference())
+		return
+	}
+	defer b.end()
+	if ok, wait := b.limit.allow(m.Author.ID); !ok {
+		b.send(context.Background(), m.ChannelID, tryAgain(wait), nil, m.Reference())
+		return
+	}
+	if _, err := answer.CheckQuestion(text); err != nil {
+		b.send(context.Background(), m.ChannelID, sentence(err.Error()), nil, m.Reference())
+		return
+	}
+	ctx, cancel := context.WithTimeout(b.work, b.cfg.AnswerTimeout)
+	defer cancel()
+
+	target, ref := m.ChannelID, m.Reference()
+	q := text
+	if conv != nil {
+		// A follow-up: made standalone from the thread's last turns.
+		cq, err := b.ans.Condense(ctx, conv.history(), text)
+		if err != nil {
+			b.lg.Warn("condense failed, using the follow-up as it is", "message", m.ID, "err", err)
+		} else {
+			q = cq
+		}
+		ref = nil
+	} else if m.GuildID != "" {
+		if th, err := b.startThread(ctx, m.Message, text); err == nil {
+			target, ref = th, nil
+			conv = &conversation{}
+			b.convs.set(th, conv)
+		} else {
+			b.lg.Info("no thread for this question, replying in the channel", "channel", m.ChannelID, "err", err)
+		}
+	}
+	stopTyping := b.typing(ctx, target)
+	a, err := b.answer(ctx, q, nil)
+	stopTyping()
+	if err != nil {
+		b.lg.Error("answer failed", "message", m.ID, "err", err)
+		b.send(context.Background(), target, failureText(err), nil, ref)
+		return
+	}
+	msgs := Render(a)
+	id := b.recent.put(a, m.Author.ID)
+	for i, msg := range msgs {
+		var comps []discordgo.MessageComponent
+		if i == len(msgs)-1 {
+			comps = feedbackButtons(id)
+		}
+		if i > 0 {
+			ref = nil
+		}
+		if err := b.send(context.Background(), target, msg, comps, ref); err != nil {
+			return
+		}
+	}
+	if conv != nil {
+		conv.add(answer.Turn{Question: text, Answer: a.Text})
+	}
+}
+
+// mentionRe matches a mention of a user: <@id> or <@!id>.
+var mentionRe = regexp.MustCompile(`<@!?(\d+)>`)
+
+// stripMention removes mentions of the bot and trims the rest.
+func stripMention(content, botID string) string {
+	out := mentionRe.ReplaceAllStringFunc(content, func(m string) string {
+		if mentionRe.FindStringSubmatch(m)[1] == botID {
+			return " "
+		}
+		return m
+	})
+	return strings.Join(strings.Fields(out), " ")
+}
+
+// threadConversation returns the conversation of channelID if it is a
+// thread the bot started, else nil. Threads started before a restart are
+// recognised by their owner and their history is read back.
+func (b *Bot) threadConversation(channelID string) *conversation {
+	if c, known := b.convs.lookup(channelID); known {
+		return c
+	}
+	ch, err := b.s.State.Channel(channelID)
+	if err != nil {
+		opts, cancel := b.rest(context.Background())
+		ch, err = b.s.Channel(channelID, opts...)
+		cancel()
+		if err != nil {
+			b.lg.Warn("cannot look up channel", "channel", channelID, "err", err)
+			return nil // not cached: try again next time
+		}
+	}
+	if !ch.IsThread() || ch.OwnerID != b.botID {
+		b.convs.set(channelID, nil)
+		return nil
+	}
+	c := &conversation{turns: b.readThread(ch)}
+	b.convs.set(channelID, c)
+	return c
+}
+
+// readThread rebuilds a thread's conversation from its messages: the
+// message it was started from, then users' questions each followed by the
+// bot's answer.
+func (b *Bot) readThread(ch *discordgo.Channel) []answer.Turn {
+	opts, cancel := b.rest(context.Background())
+	defer cancel()
+	var turns []answer.Turn
+	if ch.ParentID != "" {
+		if start, err := b.s.ChannelMessage(ch.ParentID, ch.ID, opts...); err == nil {
+			turns = append(turns, answer.Turn{Question: stripMention(start.Content, b.botID)})
+		}
+	}
+	msgs, err := b.s.ChannelMessages(ch.ID, 50, "", "", "", opts...)
+	if err != nil {
+		b.lg.Warn("cannot read thread history", "thread", ch.ID, "err", err)
+		return turns
+	}
+	slices.Reverse(msgs) // Discord lists newest first
+	for _, m := range msgs {
+		if m.Author == nil {
+			continue
+		}
+		switch {
+		case m.Author.ID == b.botID && len(turns) > 0 && turns[len(turns)-1].Answer == "":
+			turns[len(turns)-1].Answer = m.Content
+		case !m.Author.Bot && m.Content != "":
+			turns = append(turns, answer.Turn{Question: stripMention(m.Content, b.botID)})
+		}
+	}
+	return turns
+}
+
+// startThread starts a public thread on the question's message.
+func (b *Bot) startThread(ctx context.Context, m *discordgo.Message, question string) (string, error) {
+	opts, cancel := b.rest(ctx)
+	defer cancel()
+	th, err := b.s.MessageThreadStartComplex(m.ChannelID, m.ID, &discordgo.ThreadStart{
+		Name:                oneLine(question, 90),
+		AutoArchiveDuration: 1440,
+	}, opts...)
+	if err != nil {
+		return "", err
+	}
+	return th.ID, nil
+}
+
+// typing shows "typing…" in channelID until the returned stop is called;
+// Discord shows it for about 10 s, so it is renewed every 8 s.
+func (b *Bot) typing(ctx context.Context, channelID string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			opts, c := b.rest(ctx)
+			if err := b.s.ChannelTyping(channelID, opts...); err != nil && ctx.Err() == nil {
+				b.lg.Debug("typing indicator failed", "channel", channelID, "err", err)
+			}
+			c()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(8 * time.Second):
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// send posts one message, with no mentions allowed.
+func (b *Bot) send(ctx context.Context, channelID, content string, comps []discordgo.MessageComponent, ref *discordgo.MessageReference) error {
+	opts, cancel := b.rest(ctx)
+	defer cancel()
+	if ref != nil {
+		// Fall back to a plain message if the question was deleted.
+		soft := *ref
+		soft.FailIfNotExists = new(bool)
+		ref = &soft
+	}
+	_, err := b.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
+		Content:         content,
+		Components:      comps,
+		Reference:       ref,
+		AllowedMentions: noMentions(),
+	}, opts...)
+	if err != nil {
+		b.lg.Error("sending a message failed", "channel", channelID, "err", err)
+	}
+	return err
+}

@@ -1,0 +1,188 @@
+package discord
+
+import (
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/situationbot/bot/answer"
+	"github.com/situationbot/bot/internal/golden"
+)
+
+func sampleAnswer() answer.Answer {
+	d := time.Date(2014, 2, 7, 0, 0, 0, 0, time.UTC)
+	return answer.Answer{
+		Question: "How many people were evacuated?",
+		Text:     "The government said 58 people — all of them women, children and elderly — were evacuated Friday [1]. Brahimi had pushed for aid for the estimated 2,500 civilians trapped in Old Homs [2].",
+		Mode:     answer.ModeExtractive,
+		Sources: []answer.Source{
+			{N: 1, ArticleID: "a", Title: "Civilians evacuated from besieged Homs under three-day ceasefire", Published: d, URL: "https://example.com/homs", Quote: "long passage", Excerpt: "The government said 58 people — all of them women, children and elderly — were evacuated Friday."},
+			{N: 2, ArticleID: "a", Title: "Civilians evacuated from besieged Homs under three-day ceasefire", Published: d, Quote: "UN mediator Lakhdar Brahimi had pushed for aid for the estimated 2,500 civilians trapped in the ancient, rebel-held quarters of the city known as Old Homs as a confidence-building measure during the first face-to-face meetings in Geneva last month. @everyone"},
+		},
+	}
+}
+
+// TestRenderGolden pins how an answer looks in Discord.
+// Refresh with: go test ./discord -run TestRenderGolden -update
+func TestRenderGolden(t *testing.T) {
+	msgs := Render(sampleAnswer())
+	golden.Check(t, filepath.Join("testdata", "answer.golden"), strings.Join(msgs, "\n=== next message ===\n")+"\n")
+}
+
+func TestRenderRefusalHasNoSources(t *testing.T) {
+	msgs := Render(answer.Answer{Text: "I couldn't find that in the 2 articles I have (newest: 7 Feb 2014).", Refused: true})
+	if len(msgs) != 1 || strings.Contains(msgs[0], "Sources") {
+		t.Errorf("Render(refusal) = %q", msgs)
+	}
+}
+
+var (
+	markerOrLink = regexp.MustCompile(`\[\d+\]|<https?://[^>\s]+>`)
+	cutMarker    = regexp.MustCompile(`\[\d*$|^\d*\]|<https?://[^>\s]*$|^[^<\s>]+>`)
+)
+
+func TestSplitLongAnswer(t *testing.T) {
+	a := sampleAnswer()
+	var b strings.Builder
+	for i := 0; i < 60; i++ {
+		b.WriteString("The talks were adjourned until Feb. 10 with no tangible progress achieved [1]. ")
+		if i%7 == 6 {
+			b.WriteString("See <https://example.com/a/very/long/link/that/must/not/be/cut> for more [2].\n\n")
+		}
+	}
+	a.Text = b.String()
+	msgs := Render(a)
+	if len(msgs) < 3 {
+		t.Fatalf("Render of a %d-char answer gave %d messages", len(a.Text), len(msgs))
+	}
+	whole := strings.Join(msgs, " ")
+	for i, m := range msgs {
+		if n := utf8.RuneCountInString(m); n > MaxMessage || n == 0 {
+			t.Errorf("message %d has %d characters", i, n)
+		}
+		// A piece never starts or ends inside a marker or a link.
+		if cutMarker.MatchString(m) {
+			t.Errorf("message %d cuts a marker or link: …%q", i, m[max(0, len(m)-40):])
+		}
+	}
+	wantMarks := markerOrLink.FindAllString(a.Text+renderSources(a.Sources), -1)
+	gotMarks := markerOrLink.FindAllString(whole, -1)
+	if len(gotMarks) != len(wantMarks) {
+		t.Errorf("markers and links: got %d, want %d", len(gotMarks), len(wantMarks))
+	}
+	if strings.Join(strings.Fields(whole), " ") != strings.Join(strings.Fields(a.Text+"\n\n"+renderSources(a.Sources)), " ") {
+		t.Error("splitting lost or changed text")
+	}
+}
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		max  int
+		want []string
+	}{
+		{"fits", "One. Two.", 20, []string{"One. Two."}},
+		{"paragraph first", "Alpha beta gamma.\n\nDelta epsilon.", 30, []string{"Alpha beta gamma.", "Delta epsilon."}},
+		{"sentence with citation", "Fifty-eight left [1]. Then more came [2].", 30, []string{"Fifty-eight left [1].", "Then more came [2]."}},
+		{"word", "aaaa bbbb cccc dddd", 10, []string{"aaaa bbbb", "cccc dddd"}},
+		{"one huge word", strings.Repeat("x", 25), 10, []string{strings.Repeat("x", 10), strings.Repeat("x", 10), strings.Repeat("x", 5)}},
+		{"runes not bytes", strings.Repeat("é", 15), 10, []string{strings.Repeat("é", 10), strings.Repeat("é", 5)}},
+		{"empty", "  ", 10, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Split(tc.in, tc.max)
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("Split(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	f.Add("The government said 58 people left [1]. Aid <https://example.com/x> came [2].\n\nMore.", 30)
+	f.Add(strings.Repeat("ab ", 50), 7)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 4 || max > 3000 || !utf8.ValidString(s) {
+			return
+		}
+		parts := Split(s, max)
+		for _, p := range parts {
+			if utf8.RuneCountInString(p) > max {
+				t.Fatalf("Split(%q, %d): part of %d runes", s, max, utf8.RuneCountInString(p))
+			}
+			if strings.TrimSpace(p) == "" {
+				t.Fatalf("Split(%q, %d): empty part", s, max)
+			}
+		}
+		if strings.Join(strings.Fields(strings.Join(parts, "")), "") != strings.Join(strings.Fields(s), "") {
+			t.Fatalf("Split(%q, %d) lost text: %q", s, max, parts)
+		}
+	})
+}
+
+func TestStripMention(t *testing.T) {
+	tests := map[string]string{
+		"<@111> How many left?":         "How many left?",
+		"How many <@!111> left?":        "How many left?",
+		"<@111>":                        "",
+		"<@222> asked <@111> something": "<@222> asked something",
+	}
+	for in, want := range tests {
+		if got := stripMention(in, "111"); got != want {
+			t.Errorf("stripMention(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRateLimiter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := newRateLimiter(2, time.Minute)
+	r.now = func() time.Time { return now }
+	for i := 0; i < 2; i++ {
+		if ok, _ := r.allow("u"); !ok {
+			t.Fatalf("question %d refused", i+1)
+		}
+	}
+	ok, wait := r.allow("u")
+	if ok || wait != time.Minute {
+		t.Fatalf("third question: ok=%t wait=%v, want refused for 1m", ok, wait)
+	}
+	if ok, _ := r.allow("other"); !ok {
+		t.Error("another user was limited")
+	}
+	now = now.Add(61 * time.Second)
+	if ok, _ := r.allow("u"); !ok {
+		t.Error("still limited after the window")
+	}
+}
+
+func TestRewriteTransport(t *testing.T) {
+	for _, base := range []string{"http://127.0.0.1:9", "http://127.0.0.1:9/", "http://127.0.0.1:9/api", "http://127.0.0.1:9/api/v9"} {
+		rt, err := newRewriteTransport(base, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if got := r.URL.String(); got != "http://127.0.0.1:9/api/v9/channels/1/messages" {
+				t.Errorf("base %s: rewritten to %s", base, got)
+			}
+			return &http.Response{StatusCode: 204, Body: http.NoBody, Request: r}, nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("POST", "https://discord.com/api/v9/channels/1/messages", nil)
+		if _, err := rt.RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := newRewriteTransport("discord.local", nil); err == nil {
+		t.Error("a base URL without scheme: want error")
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
