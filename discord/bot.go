@@ -98,6 +98,7 @@ type Bot struct {
 	inflight sync.WaitGroup
 	work     context.Context // answers run under this; cancelled when the shutdown grace runs out
 	stopWork context.CancelFunc
+	ready    chan struct{} // closed once the bot handles events
 }
 
 // New returns a bot; Run connects it.
@@ -138,11 +139,13 @@ func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh Refresh
 		convs:    newConversations(5000),
 		work:     work,
 		stopWork: stop,
+		ready:    make(chan struct{}),
 	}, nil
 }
 
-// Session exposes the discordgo session, for tests that need to reach it.
-func (b *Bot) Session() *discordgo.Session { return b.s }
+// Ready is closed once the bot is connected, its commands registered and
+// its handlers listening.
+func (b *Bot) Ready() <-chan struct{} { return b.ready }
 
 // Run connects to Discord, registers the commands and serves until ctx is
 // done; then it stops taking questions, lets answers in flight finish
@@ -160,17 +163,24 @@ func (b *Bot) Run(ctx context.Context) error {
 	if b.s.State.Application != nil && b.s.State.Application.ID != "" {
 		b.appID = b.s.State.Application.ID
 	}
+	// Handlers are added only now, so they see botID and appID set, and
+	// before the commands exist, so that none of them goes unanswered.
+	b.s.AddHandler(b.onInteraction)
+	b.s.AddHandler(b.onMessage)
+	b.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+		b.mu.Lock()
+		closing := b.closing
+		b.mu.Unlock()
+		if !closing {
+			b.lg.Warn("discord gateway disconnected; reconnecting")
+		}
+	})
 	if err := b.registerCommands(ctx); err != nil {
 		b.s.Close()
 		return err
 	}
-	// Handlers are added only now, so they see botID and appID set.
-	b.s.AddHandler(b.onInteraction)
-	b.s.AddHandler(b.onMessage)
-	b.s.AddHandler(func(_ *discordgo.Session, d *discordgo.Disconnect) {
-		b.lg.Warn("discord gateway disconnected; reconnecting")
-	})
 	b.lg.Info("discord bot ready", "user", b.botID, "app", b.appID, "guild", b.cfg.GuildID)
+	close(b.ready)
 
 	<-ctx.Done()
 	b.shutdown()

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/situationbot/bot/discord/discordtest"
 	"github.com/situationbot/bot/llm/llmtest"
 )
 
@@ -296,6 +299,68 @@ func TestEnvExampleMatchesConfig(t *testing.T) {
 	for k := range listed {
 		if !read[k] {
 			t.Errorf(".env.example lists %s, which the bot does not read", k)
+		}
+	}
+}
+
+// TestDiscordBotEndToEnd starts the program as an operator would, with
+// DISCORD_TOKEN and DISCORD_API_URL pointing at a loopback Discord, asks
+// by slash command and by mention, then stops it with its context (as
+// SIGTERM does).
+func TestDiscordBotEndToEnd(t *testing.T) {
+	srv := discordtest.NewServer()
+	defer srv.Close()
+	vars := map[string]string{
+		"CORPUS_DIR":      "../../corpus",
+		"DATA_DIR":        t.TempDir(),
+		"DISCORD_TOKEN":   "test-token",
+		"DISCORD_API_URL": srv.URL + "/api/v9",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, nil, env(vars), strings.NewReader(""), io.Discard, &stderr)
+	}()
+	wait, stop := context.WithTimeout(context.Background(), 20*time.Second)
+	defer stop()
+	if _, err := srv.WaitForCall(wait, "PUT", "/api/v9/applications/"+srv.AppID()+"/commands", 1); err != nil {
+		t.Fatalf("commands not registered: %v\n%s", err, stderr.String())
+	}
+	if len(srv.Commands("")) != 4 {
+		t.Errorf("global commands = %+v", srv.Commands(""))
+	}
+	_, token, err := srv.SendInteraction(discordtest.InteractionSpec{Type: discordtest.InteractionCommand, Name: "ask", Options: []discordtest.Option{{Name: "question", Value: evacuationQ}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for wait.Err() == nil {
+		if m, ok := srv.Original(token); ok && strings.Contains(m.Content, "58") && strings.Contains(m.Content, "[1]") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m, _ := srv.Original(token); !strings.Contains(m.Content, "58") {
+		t.Fatalf("/ask answer = %q\n%s", m.Content, stderr.String())
+	}
+	if _, err := srv.SendMessage(discordtest.MessageSpec{Content: "<@" + srv.BotUserID() + "> " + evacuationQ, MentionIDs: []string{srv.BotUserID()}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.WaitForCall(wait, "POST", "/api/v9/channels/"+discordtest.DefaultChannelID+"/messages/", 1); err != nil {
+		t.Fatalf("no thread for the mention: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after shutdown, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after shutdown")
+	}
+	for _, b := range srv.MessageBodies() {
+		if !b.HasAllowedMentions {
+			t.Errorf("%s %s without allowed_mentions", b.Method, b.Path)
 		}
 	}
 }
