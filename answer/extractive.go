@@ -287,8 +287,8 @@ func compose(q question, passages []retrieval.Passage) []picked {
 	if best < 0 {
 		return nil
 	}
-	chosen := []int{best}
-	size := utf8.RuneCountInString(cands[best].text)
+	var chosen []int
+	size := 0
 	// Discount the terms already answered; reward names the chosen sentences
 	// introduced, so that a follow-on sentence about the same person counts.
 	residual := map[string]float64{}
@@ -309,7 +309,25 @@ func compose(q question, passages []retrieval.Passage) []picked {
 			}
 		}
 	}
-	update(cands[best])
+	// A sentence that names a speaker is best followed by what the speaker
+	// said, when the article quotes it next ("Mekdad told a news
+	// conference…" then "Mekdad said: \"If the armed terrorists…\"").
+	choose := func(i int) {
+		chosen = append(chosen, i)
+		size += utf8.RuneCountInString(cands[i].text)
+		update(cands[i])
+		for q := i + 1; q < min(i+3, len(cands)) && len(chosen) < maxSentences; q++ {
+			if quotesSpeaker(cands[i], cands[q], q == i+1) {
+				if !contains(chosen, q) && size+utf8.RuneCountInString(cands[q].text) <= maxAnswerRunes {
+					chosen = append(chosen, q)
+					size += utf8.RuneCountInString(cands[q].text)
+					update(cands[q])
+				}
+				break
+			}
+		}
+	}
+	choose(best)
 	for len(chosen) < maxSentences {
 		next, nextScore := -1, 0.0
 		for i, s := range cands {
@@ -344,15 +362,39 @@ func compose(q question, passages []retrieval.Passage) []picked {
 		if next < 0 || nextScore < 0.5*bestScore {
 			break
 		}
-		chosen = append(chosen, next)
-		size += utf8.RuneCountInString(cands[next].text)
-		update(cands[next])
+		choose(next)
 	}
 	out := make([]picked, len(chosen))
 	for i, c := range chosen {
 		out[i] = picked{text: cands[c].text, passage: cands[c].passage}
 	}
 	return out
+}
+
+// speechRe finds a verb of speech: the sentence reports what someone said.
+var speechRe = regexp.MustCompile(`(?i)\b(said|says|told|added|stated|announced|declared|warned)\b`)
+
+// quotesSpeaker reports whether next, a sentence shortly after s in the
+// same passage, is a direct quote from the speaker s names: it holds
+// quotation marks and names one of s's proper names, or, right after s,
+// opens with a quotation mark or a pronoun.
+func quotesSpeaker(s, next sentence, adjacent bool) bool {
+	if next.passage != s.passage || len(s.names) == 0 || !speechRe.MatchString(s.text) {
+		return false
+	}
+	if !strings.ContainsAny(next.text, "\"“”") {
+		return false
+	}
+	first := strings.Fields(next.text)[0]
+	if adjacent && (strings.ContainsAny(first[:1], "\"“") || first == "He" || first == "She" || first == "They") {
+		return true
+	}
+	for _, n := range s.names {
+		if next.terms[n] {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(xs []int, x int) bool {

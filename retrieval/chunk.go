@@ -44,7 +44,7 @@ type SplitOptions struct {
 }
 
 // DefaultSplitOptions suit passages that are quoted to a model and to users.
-var DefaultSplitOptions = SplitOptions{MaxChars: 700, OverlapChars: 220}
+var DefaultSplitOptions = SplitOptions{MaxChars: 1000, OverlapChars: 220}
 
 // unit is a sentence, tagged with its paragraph.
 type unit struct {
