@@ -1,7 +1,6 @@
 package retrieval
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/gob"
@@ -11,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/situationbot/bot/internal/atomicfile"
 )
 
 // snapshotMagic starts every snapshot file; bump the version when the
@@ -75,50 +76,20 @@ func readSnapshot(path string, want Identity) (*snapshot, error) {
 	return &s, nil
 }
 
-// writeSnapshot writes s to path atomically: a temporary file in the same
-// directory, fsynced, then renamed over path, then the directory fsynced.
-// A crash leaves either the old snapshot or the new one, never a mix.
-func writeSnapshot(path string, s *snapshot) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".embeddings-*.tmp")
-	if err != nil {
-		return fmt.Errorf("create snapshot: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+// writeSnapshot writes s to path atomically (see internal/atomicfile): a
+// crash leaves either the old snapshot or the new one, never a mix.
+func writeSnapshot(path string, s *snapshot) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if _, err := io.WriteString(w, snapshotMagic); err != nil {
+			return fmt.Errorf("write snapshot: %w", err)
 		}
-	}()
-	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := w.WriteString(snapshotMagic); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	h := sha256.New()
-	if err := gob.NewEncoder(io.MultiWriter(w, h)).Encode(s); err != nil {
-		return fmt.Errorf("encode snapshot: %w", err)
-	}
-	if _, err := w.Write(h.Sum(nil)); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("write snapshot: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync snapshot: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close snapshot: %w", err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("rename snapshot: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: make the rename durable
-		d.Close()
-	}
-	return nil
+		h := sha256.New()
+		if err := gob.NewEncoder(io.MultiWriter(w, h)).Encode(s); err != nil {
+			return fmt.Errorf("encode snapshot: %w", err)
+		}
+		if _, err := w.Write(h.Sum(nil)); err != nil {
+			return fmt.Errorf("write snapshot: %w", err)
+		}
+		return nil
+	})
 }
