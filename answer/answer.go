@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,11 +38,12 @@ const (
 // Answer is the result of a question, whichever way it was written.
 type Answer struct {
 	Question string
-	Text     string   // the answer with [n] markers, or the refusal
-	Sources  []Source // Sources[i].N == i+1
-	Refused  bool     // the articles do not answer the question
-	Mode     string   // ModeLLM or ModeExtractive
-	Fallback bool     // extractive because the model failed
+	Text     string    // the answer with [n] markers, or the refusal
+	Sources  []Source  // Sources[i].N == i+1
+	Refused  bool      // the articles do not answer the question
+	Mode     string    // ModeLLM or ModeExtractive
+	Fallback bool      // extractive because the model failed
+	AsOf     time.Time // the newest article's date: what "now" means here
 	// Passages are all the passages retrieved for the question, best first,
 	// cited or not (for evaluation and debugging).
 	Passages []retrieval.Passage
@@ -71,20 +73,23 @@ type Searcher interface {
 // Chat is what the engine needs of a chat model.
 type Chat interface {
 	Stream(ctx context.Context, msgs []llm.Message, onDelta func(string)) (string, error)
+	ChatModel() string
 }
 
 // Options tunes an Engine.
 type Options struct {
-	K int // passages retrieved per question; 0 means 5
+	K       int    // passages retrieved per question; 0 means 5
+	DataDir string // where model summaries are cached; "" keeps them in memory
 }
 
 // Engine answers questions. It is safe for concurrent use.
 type Engine struct {
-	lg      *slog.Logger
-	search  Searcher
-	chat    Chat // nil: extractive answers
-	prompts *prompts.Set
-	k       int
+	lg        *slog.Logger
+	search    Searcher
+	chat      Chat // nil: extractive answers
+	prompts   *prompts.Set
+	k         int
+	summaries *summaryCache
 }
 
 // New returns an Engine. chat may be nil, for extractive answers only.
@@ -92,7 +97,7 @@ func New(lg *slog.Logger, s Searcher, chat Chat, opt Options) *Engine {
 	if opt.K <= 0 {
 		opt.K = 5
 	}
-	return &Engine{lg: lg, search: s, chat: chat, prompts: prompts.MustLoad(), k: opt.K}
+	return &Engine{lg: lg, search: s, chat: chat, prompts: prompts.MustLoad(), k: opt.K, summaries: newSummaryCache(opt.DataDir)}
 }
 
 // K is the number of passages retrieved per question.
@@ -123,7 +128,7 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 	if err != nil {
 		return Answer{}, fmt.Errorf("search: %w", err)
 	}
-	a := Answer{Question: q, Passages: passages, Mode: ModeExtractive}
+	a := Answer{Question: q, Passages: passages, Mode: ModeExtractive, AsOf: corpus.Newest(e.search.Articles())}
 	if e.chat != nil {
 		a.Mode = ModeLLM
 	}
@@ -137,13 +142,27 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 	if e.chat != nil {
 		la, err := e.askModel(ctx, q, passages, onDelta)
 		if err == nil {
-			la.Passages = passages
-			return la, nil
+			la.Passages, la.AsOf = passages, a.AsOf
+			return asOf(la), nil
 		}
 		e.lg.Warn("chat model failed, answering extractively", "err", err)
 		a.Fallback = true
 	}
-	return e.extractive(a, q, passages), nil
+	return asOf(e.extractive(a, q, passages)), nil
+}
+
+// nowRe finds questions about the present: the articles can only say what
+// was true when the newest of them was written.
+var nowRe = regexp.MustCompile(`(?i)\b(now|nowadays|today|tonight|latest|currently|current|still|at the moment|at present|so far|these days|right now|recent|recently|newest|anymore|any more)\b`)
+
+// asOf leads an answer to a question about the present with the date it
+// is true as of.
+func asOf(a Answer) Answer {
+	if a.Refused || a.AsOf.IsZero() || !nowRe.MatchString(a.Question) {
+		return a
+	}
+	a.Text = "As of the newest article (" + corpus.HumanDate(a.AsOf) + "): " + a.Text
+	return a
 }
 
 func anyRelevant(ps []retrieval.Passage) bool {

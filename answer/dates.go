@@ -44,7 +44,9 @@ var (
 	weekdayRe  = regexp.MustCompile(`(?i)\b(?:(next|last|this|on|by|until|since|from)\s+)?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b`)
 	yearRe     = regexp.MustCompile(`\b(?:in|since|by|until|of)\s+((?:19|20)\d{2})\b`)
 	relativeRe = regexp.MustCompile(`(?i)\b(yesterday|today|tonight|tomorrow|(?:last|next|this|earlier this|later this)\s+(?:week|month|year))\b`)
-	futureRe   = regexp.MustCompile(`(?i)\b(will|would|shall|scheduled|plans? to|planned|is due|are due|expected to|to begin|to start|to resume|upcoming)\b`)
+	// futureRe marks a sentence about what is to come. "Would" is left
+	// out: news uses it for reported speech about the past.
+	futureRe = regexp.MustCompile(`(?i)\b(will|shall|scheduled|plans? to|planned|is due|are due|expected to|to begin|to start|to resume|upcoming)\b`)
 )
 
 // ResolveDates finds the date expressions of a sentence from an article

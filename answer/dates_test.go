@@ -22,6 +22,7 @@ func TestResolveDates(t *testing.T) {
 		{"on Saturday in the past", "Brahimi presided on Saturday over the first direct meeting.", sun, day(2014, 1, 25), Day},
 		{"weekday in the future", "The first batch of food will be sent on Saturday.", fri, day(2014, 2, 8), Day},
 		{"next weekday", "They meet again next Monday.", fri, day(2014, 2, 10), Day},
+		{"reported speech is not the future", "Mekdad told a news conference after Sunday's meetings that the government would let women leave.", sun, sun, Day},
 		{"last weekday", "The convoy left last Friday.", fri, day(2014, 1, 31), Day},
 		{"last month", "The first meetings in Geneva last month.", fri, day(2014, 1, 1), Month},
 		{"next week", "Talks are scheduled to begin in Geneva next week.", fri, day(2014, 2, 14), Week},

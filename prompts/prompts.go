@@ -96,6 +96,63 @@ func (s *Set) Condense(d Condense) (system, user string, err error) {
 	return system, user, err
 }
 
+// Article is the data of the per-article summary prompt (the map step).
+type Article struct {
+	Title     string
+	Published string
+	Body      string
+}
+
+// SummaryMap renders the prompt that summarises one article.
+func (s *Set) SummaryMap(a Article) (system, user string, err error) {
+	return s.pair("summary_map", a)
+}
+
+// Overview is the data of the summary (reduce) and timeline prompts.
+type Overview struct {
+	Passages     []Passage // article summaries (summary) or articles (timeline)
+	Events       []DatedSentence
+	ArticleCount int
+	Newest       string
+	Topic        string
+	Since        string
+	MaxWords     int
+	MaxSentences int
+}
+
+// DatedSentence is a sentence with its resolved date and article number.
+type DatedSentence struct {
+	Date string // YYYY-MM-DD
+	N    int
+	Text string
+}
+
+// SummaryReduce renders the prompt that combines article summaries.
+func (s *Set) SummaryReduce(d Overview) (system, user string, err error) {
+	if d.MaxSentences <= 0 {
+		d.MaxSentences = 10
+	}
+	return s.pair("summary_reduce", d)
+}
+
+// Timeline renders the timeline prompt.
+func (s *Set) Timeline(d Overview) (system, user string, err error) {
+	if d.MaxSentences <= 0 {
+		d.MaxSentences = 20
+	}
+	return s.pair("timeline", d)
+}
+
+// pair renders the NAME_system and NAME_user templates.
+func (s *Set) pair(name string, data any) (system, user string, err error) {
+	system, err = s.render(name+"_system", data)
+	if err != nil {
+		return "", "", err
+	}
+	user, err = s.render(name+"_user", data)
+	return system, user, err
+}
+
 func (s *Set) render(name string, data any) (string, error) {
 	var b strings.Builder
 	if err := s.t.ExecuteTemplate(&b, name, data); err != nil {

@@ -166,7 +166,7 @@ var lightWords = func() map[string]bool {
 		give gave really still overall roughly approximately exactly exact whole according mean meant want
 		like something anything someone anyone use used call called name named tell told say said number
 		amount total happen occur occurred report reported describe described main mainly basically
-		specifically currently able`) {
+		specifically currently able still latest current recent recently anymore yet nowadays present`) {
 		m[Stem(w)] = true
 	}
 	return m
@@ -180,7 +180,8 @@ var synonymGroups = [][]string{
 	{"kill", "die", "dead", "death", "fatal"},
 	{"soldier", "troop", "army"},
 	{"flee", "refuge", "refugee", "escape"},
-	{"trap", "stuck", "besieged"},
+	{"trap", "stuck"},
+	{"siege", "besieged", "besiege", "blockade"},
 	{"ceasefire", "truce"},
 	{"mediator", "envoy"},
 	{"protester", "demonstrator"},
@@ -248,7 +249,7 @@ func Matches(terms map[string]bool, t string) bool {
 // termWeight scales a term's IDF: light words count for little.
 func termWeight(t string, idf float64) float64 {
 	if lightWords[t] {
-		return 0.3 * idf
+		return 0.15 * idf
 	}
 	return idf
 }

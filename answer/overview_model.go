@@ -1,0 +1,221 @@
+package answer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/internal/atomicfile"
+	"github.com/situationbot/bot/llm"
+	"github.com/situationbot/bot/prompts"
+	"github.com/situationbot/bot/retrieval"
+)
+
+// errNoValidCitation means a model's overview cited nothing it was given;
+// it is not shown as if it were cited.
+var errNoValidCitation = errors.New("model output has no valid citation")
+
+// summaryCache keeps per-article summaries by model and article content
+// hash in DATA_DIR/summaries.json, so that a summary after a refresh costs
+// one model call per changed article plus one to combine them.
+type summaryCache struct {
+	mu      sync.Mutex
+	path    string // "" keeps the cache in memory only
+	loaded  bool
+	entries map[string]string // model + "\x00" + article hash → summary
+}
+
+func newSummaryCache(dataDir string) *summaryCache {
+	c := &summaryCache{entries: map[string]string{}}
+	if dataDir != "" {
+		c.path = filepath.Join(dataDir, "summaries.json")
+	}
+	return c
+}
+
+func cacheKey(model, hash string) string { return model + "\x00" + hash }
+
+// get returns a cached summary; the file is read on first use, and a
+// damaged file is treated as empty.
+func (c *summaryCache) get(model, hash string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.loaded && c.path != "" {
+		c.loaded = true
+		if b, err := os.ReadFile(c.path); err == nil {
+			var m map[string]string
+			if json.Unmarshal(b, &m) == nil {
+				c.entries = m
+			}
+		}
+	}
+	s, ok := c.entries[cacheKey(model, hash)]
+	return s, ok
+}
+
+// put stores summaries and writes the file atomically, keeping only the
+// entries of the given live article hashes (so deleted articles go).
+func (c *summaryCache) put(model string, add map[string]string, live map[string]bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, s := range add {
+		c.entries[cacheKey(model, h)] = s
+	}
+	for k := range c.entries {
+		if _, h, _ := strings.Cut(k, "\x00"); !live[h] {
+			delete(c.entries, k)
+		}
+	}
+	if c.path == "" {
+		return nil
+	}
+	return atomicfile.Write(c.path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(c.entries)
+	})
+}
+
+// summarizeWithModel is map-reduce: each article's summary (cached), then
+// one call that combines them into a cited overview.
+func (e *Engine) summarizeWithModel(ctx context.Context, opt OverviewOptions, arts []corpus.Article, _ []retrieval.Passage) (Summary, error) {
+	model := e.chat.ChatModel()
+	sums := make([]string, len(arts))
+	fresh := map[string]string{}
+	for i, a := range arts {
+		if s, ok := e.summaries.get(model, a.Hash); ok {
+			sums[i] = s
+			continue
+		}
+		system, user, err := e.prompts.SummaryMap(prompts.Article{Title: a.Title, Published: a.Published.Format(corpus.DateLayout), Body: a.Body})
+		if err != nil {
+			return Summary{}, err
+		}
+		out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+		if err != nil {
+			return Summary{}, fmt.Errorf("summarise %s: %w", a.ID, err)
+		}
+		sums[i] = strings.TrimSpace(citeRe.ReplaceAllString(out, ""))
+		fresh[a.Hash] = sums[i]
+	}
+	if len(fresh) > 0 {
+		live := map[string]bool{}
+		for _, a := range e.search.Articles() {
+			live[a.Hash] = true
+		}
+		if err := e.summaries.put(model, fresh, live); err != nil {
+			e.lg.Warn("summary cache not saved", "err", err)
+		}
+	}
+	// Newest first, numbered in that order.
+	order := make([]int, len(arts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return arts[order[i]].Published.After(arts[order[j]].Published) })
+	all := e.search.Articles()
+	d := prompts.Overview{ArticleCount: len(all), Newest: corpus.HumanDate(corpus.Newest(all)), Topic: opt.Topic, MaxWords: summaryWords}
+	if !opt.Since.IsZero() {
+		d.Since = corpus.HumanDate(opt.Since)
+	}
+	for n, i := range order {
+		d.Passages = append(d.Passages, prompts.Passage{N: n + 1, Title: arts[i].Title, Published: arts[i].Published.Format(corpus.DateLayout), Text: sums[i]})
+	}
+	system, user, err := e.prompts.SummaryReduce(d)
+	if err != nil {
+		return Summary{}, err
+	}
+	out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	if err != nil {
+		return Summary{}, fmt.Errorf("combine summaries: %w", err)
+	}
+	text, used := Renumber(out, len(order))
+	if len(used) == 0 || strings.Contains(out, e.prompts.NotFound()) {
+		return Summary{}, errNoValidCitation
+	}
+	s := Summary{Text: text, Mode: ModeLLM}
+	for n, u := range used {
+		a := arts[order[u-1]]
+		src := articleSource(n+1, a, "")
+		src.Excerpt = sums[order[u-1]]
+		s.Sources = append(s.Sources, src)
+	}
+	return s, nil
+}
+
+// timelineLineRe reads a model's timeline line: "2014-02-07 | event [1]".
+var timelineLineRe = regexp.MustCompile(`^\s*[-*]?\s*(\d{4}-\d{2}-\d{2})\s*\|\s*(.+?)\s*$`)
+
+// timelineWithModel has the model write the event lines from the dated
+// sentences; lines without a valid date and citation are dropped.
+func (e *Engine) timelineWithModel(ctx context.Context, arts []corpus.Article, cands []candidate, chosen []int) (Timeline, error) {
+	all := e.search.Articles()
+	d := prompts.Overview{ArticleCount: len(all), Newest: corpus.HumanDate(corpus.Newest(all)), MaxSentences: maxTimeline}
+	for i, a := range arts {
+		d.Passages = append(d.Passages, prompts.Passage{N: i + 1, Title: a.Title, Published: a.Published.Format(corpus.DateLayout)})
+	}
+	for _, i := range chosen {
+		c := cands[i]
+		date := arts[c.art].Published
+		if r, ok := eventDate(c.dates); ok {
+			date = r.Date
+		}
+		d.Events = append(d.Events, prompts.DatedSentence{Date: date.Format(corpus.DateLayout), N: c.art + 1, Text: c.text})
+	}
+	sort.SliceStable(d.Events, func(i, j int) bool { return d.Events[i].Date < d.Events[j].Date })
+	system, user, err := e.prompts.Timeline(d)
+	if err != nil {
+		return Timeline{}, err
+	}
+	out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	if err != nil {
+		return Timeline{}, err
+	}
+	// Keep well-formed lines, then check their citations all together so
+	// that sources are numbered once for the whole timeline.
+	var dates []time.Time
+	var texts []string
+	for _, line := range strings.Split(out, "\n") {
+		m := timelineLineRe.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		t, err := time.Parse(corpus.DateLayout, m[1])
+		if err != nil {
+			continue
+		}
+		dates = append(dates, t)
+		texts = append(texts, "- "+m[2]) // the prefix keeps every line non-empty through Renumber
+	}
+	joined, used := Renumber(strings.Join(texts, "\n"), len(arts))
+	if len(used) == 0 {
+		return Timeline{}, errNoValidCitation
+	}
+	tl := Timeline{Mode: ModeLLM}
+	for n, u := range used {
+		tl.Sources = append(tl.Sources, articleSource(n+1, arts[u-1], ""))
+	}
+	for i, text := range strings.Split(joined, "\n") {
+		text = strings.TrimPrefix(text, "- ")
+		ns := Citations(text)
+		if len(ns) == 0 || i >= len(dates) {
+			continue // an uncited line is not shown
+		}
+		tl.Events = append(tl.Events, Event{Date: dates[i], Precision: Day, Text: text, Source: ns[0]})
+	}
+	if len(tl.Events) == 0 {
+		return Timeline{}, errNoValidCitation
+	}
+	sortEvents(tl.Events)
+	return tl, nil
+}
