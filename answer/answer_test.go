@@ -361,3 +361,28 @@ func TestModelNotCalledWhenNothingRelevant(t *testing.T) {
 		t.Fatalf("Ask = %+v, %v, calls %d; want a refusal and no model call", a, err, srv.ChatCalls())
 	}
 }
+
+// TestDisagreeingSources: two articles report different counts of the
+// same evacuation; the answer gives both, each with its source.
+func TestDisagreeingSources(t *testing.T) {
+	arts, errs, err := corpus.Load(os.DirFS("testdata/disagree"))
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("load: %v %v", err, errs)
+	}
+	ix := retrieval.Open(discard(), retrieval.NewLocalEmbedder(0), "", retrieval.Options{})
+	if _, err := ix.Sync(context.Background(), arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(discard(), ix, nil, Options{}).Ask(context.Background(), "How many people were evacuated from Homs on Friday?", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.Text, "58") || !strings.Contains(a.Text, "83") || len(a.Sources) != 2 {
+		t.Fatalf("answer %q with %d sources; want both figures, each cited", a.Text, len(a.Sources))
+	}
+	ids := map[string]bool{a.Sources[0].ArticleID: true, a.Sources[1].ArticleID: true}
+	if !ids["2014-02-07-government-count"] || !ids["2014-02-08-activists-count"] {
+		t.Errorf("sources = %+v", a.Sources)
+	}
+	checkCitations(t, a)
+}

@@ -328,6 +328,11 @@ func compose(q question, passages []retrieval.Passage) []picked {
 		}
 	}
 	choose(best)
+	// Sources that report a different figure for the same thing are shown
+	// side by side rather than one picked.
+	if rival := disagreeing(q, cands, best, passages); rival >= 0 && !contains(chosen, rival) && len(chosen) < maxSentences {
+		choose(rival)
+	}
 	for len(chosen) < maxSentences {
 		next, nextScore := -1, 0.0
 		for i, s := range cands {
@@ -369,6 +374,56 @@ func compose(q question, passages []retrieval.Passage) []picked {
 		out[i] = picked{text: cands[c].text, passage: cands[c].passage}
 	}
 	return out
+}
+
+// figureRe finds figures written in digits ("58", "2,500", "2.3").
+var figureRe = regexp.MustCompile(`\d[\d,.]*\d|\d`)
+
+// figures returns the figures of a sentence, normalised.
+func figures(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range figureRe.FindAllString(s, -1) {
+		out[strings.ReplaceAll(f, ",", "")] = true
+	}
+	return out
+}
+
+// disagreeing finds a sentence from another passage that reports the same
+// thing as the best one with a different figure: it covers nearly as much
+// of the question, shares much of the best sentence's wording (and the
+// counted thing, for "how many"), and holds figures the best does not.
+// It returns -1 when there is none.
+func disagreeing(q question, cands []sentence, best int, passages []retrieval.Passage) int {
+	b := cands[best]
+	bf := figures(b.text)
+	if len(bf) == 0 {
+		return -1
+	}
+	bestCov := coverage(q.weights, q.total, b)
+	rival, rivalCov := -1, 0.0
+	for i, s := range cands {
+		if i == best {
+			continue
+		}
+		if q.kind == askCount && !q.namesCounted(s) {
+			continue
+		}
+		cov := coverage(q.weights, q.total, s)
+		if cov < 0.8*bestCov || jaccard(s.terms, b.terms) < 0.3 {
+			continue
+		}
+		sf := figures(s.text)
+		differs := len(sf) > 0
+		for f := range sf {
+			if bf[f] {
+				differs = false
+			}
+		}
+		if differs && cov > rivalCov {
+			rival, rivalCov = i, cov
+		}
+	}
+	return rival
 }
 
 // speechRe finds a verb of speech: the sentence reports what someone said.
