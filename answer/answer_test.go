@@ -169,14 +169,18 @@ func TestNotFoundText(t *testing.T) {
 // against a loopback fake OpenAI-compatible server.
 func modelEngine(t *testing.T, srv *llmtest.Server) *Engine {
 	t.Helper()
-	client := llm.New(discard(), llm.Config{
+	return New(discard(), testIndex(t), modelClient(srv), Options{})
+}
+
+// modelClient is the go-openai client of the llm package, pointed at srv.
+func modelClient(srv *llmtest.Server) *llm.Client {
+	return llm.New(discard(), llm.Config{
 		BaseURL:    srv.URL,
 		ChatModel:  "test-model",
 		Timeout:    500 * time.Millisecond,
 		MaxRetries: 2,
 		Backoff:    time.Millisecond,
 	})
-	return New(discard(), testIndex(t), client, Options{})
 }
 
 func TestModelAnswers(t *testing.T) {

@@ -43,7 +43,7 @@ var (
 	dayMonthRe = regexp.MustCompile(`(?i)\b(\d{1,2})\s+` + monthPat + `\.?(?:\s+(\d{4}))?\b`)
 	weekdayRe  = regexp.MustCompile(`(?i)\b(?:(next|last|this|on|by|until|since|from)\s+)?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b`)
 	yearRe     = regexp.MustCompile(`\b(?:in|since|by|until|of)\s+((?:19|20)\d{2})\b`)
-	relativeRe = regexp.MustCompile(`(?i)\b(yesterday|today|tonight|tomorrow|(?:last|next|this|earlier this|later this)\s+(?:week|month|year))\b`)
+	relativeRe = regexp.MustCompile(`(?i)\b(yesterday|today|tonight|tomorrow|(?:last|next|this|earlier this|later this)\s+(?:week|month|year)|(?:earlier|later) in the (?:week|month|year))\b`)
 	// futureRe marks a sentence about what is to come. "Would" is left
 	// out: news uses it for reported speech about the past.
 	futureRe = regexp.MustCompile(`(?i)\b(will|shall|scheduled|plans? to|planned|is due|are due|expected to|to begin|to start|to resume|upcoming)\b`)
@@ -192,19 +192,19 @@ func resolveRelative(p string, pub time.Time) (Resolved, bool) {
 		return Resolved{Date: pub.AddDate(0, 0, -7), Precision: Week}, true
 	case "next week":
 		return Resolved{Date: pub.AddDate(0, 0, 7), Precision: Week}, true
-	case "this week", "earlier this week", "later this week":
+	case "this week", "earlier this week", "later this week", "earlier in the week", "later in the week":
 		return Resolved{Date: pub, Precision: Week}, true
 	case "last month":
 		return Resolved{Date: time.Date(pub.Year(), pub.Month()-1, 1, 0, 0, 0, 0, time.UTC), Precision: Month}, true
 	case "next month":
 		return Resolved{Date: time.Date(pub.Year(), pub.Month()+1, 1, 0, 0, 0, 0, time.UTC), Precision: Month}, true
-	case "this month", "earlier this month", "later this month":
+	case "this month", "earlier this month", "later this month", "earlier in the month", "later in the month":
 		return Resolved{Date: time.Date(pub.Year(), pub.Month(), 1, 0, 0, 0, 0, time.UTC), Precision: Month}, true
 	case "last year":
 		return Resolved{Date: time.Date(pub.Year()-1, 1, 1, 0, 0, 0, 0, time.UTC), Precision: Year}, true
 	case "next year":
 		return Resolved{Date: time.Date(pub.Year()+1, 1, 1, 0, 0, 0, 0, time.UTC), Precision: Year}, true
-	case "this year", "earlier this year", "later this year":
+	case "this year", "earlier this year", "later this year", "earlier in the year", "later in the year":
 		return Resolved{Date: time.Date(pub.Year(), 1, 1, 0, 0, 0, 0, time.UTC), Precision: Year}, true
 	}
 	return Resolved{}, false

@@ -418,9 +418,16 @@ func (e *Engine) Timeline(ctx context.Context, opt OverviewOptions) (Timeline, e
 		return tl, nil
 	}
 	cands := overviewCandidates(arts, passages, opt.Topic)
-	// An event is a sentence with a date in it, or an article's lead.
+	// An event is a sentence with a date in it, or an article's lead; for
+	// a topic, any sentence about it (an undated one is placed at its
+	// article's date, marked reported).
 	onTopic := e.onTopic(opt.Topic)
-	isEvent := func(c candidate) bool { return (len(c.dates) > 0 || c.pos == 0) && (onTopic == nil || onTopic(c)) }
+	isEvent := func(c candidate) bool {
+		if onTopic != nil {
+			return onTopic(c)
+		}
+		return len(c.dates) > 0 || c.pos == 0
+	}
 	for i := range cands {
 		if len(cands[i].dates) > 0 {
 			cands[i].score *= 1.5 // dated sentences make better events

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -70,36 +69,37 @@ type jsonAnswer struct {
 	Refused   bool         `json:"refused"`
 	Mode      string       `json:"mode"`
 	Fallback  bool         `json:"fallback,omitempty"`
+	AsOf      string       `json:"as_of"`
 	Sources   []jsonSource `json:"sources"`
 	ElapsedMS int64        `json:"elapsed_ms"`
 }
 
 func writeJSONAnswer(w io.Writer, a answer.Answer, elapsed time.Duration) error {
-	out := jsonAnswer{
+	return writeJSON(w, jsonAnswer{
 		Question:  a.Question,
 		Answer:    a.Text,
 		Refused:   a.Refused,
 		Mode:      a.Mode,
 		Fallback:  a.Fallback,
-		Sources:   []jsonSource{},
+		AsOf:      a.AsOf.Format(corpus.DateLayout),
+		Sources:   jsonSources(a.Sources),
 		ElapsedMS: elapsed.Milliseconds(),
-	}
-	for _, s := range a.Sources {
-		out.Sources = append(out.Sources, jsonSource{N: s.N, ID: s.ArticleID, Title: s.Title, Published: s.Published.Format(corpus.DateLayout), URL: s.URL, Quote: s.Quote, Excerpt: s.Excerpt})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	})
 }
 
 // printAnswer writes the answer and its numbered sources as plain text.
 func printAnswer(w io.Writer, a answer.Answer) {
 	fmt.Fprintln(w, a.Text)
-	if len(a.Sources) == 0 {
+	printSources(w, a.Sources)
+}
+
+// printSources lists numbered sources with the quoted text of each.
+func printSources(w io.Writer, sources []answer.Source) {
+	if len(sources) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "\nSources:")
-	for _, s := range a.Sources {
+	for _, s := range sources {
 		line := fmt.Sprintf("[%d] %s — %s", s.N, s.Title, corpus.HumanDate(s.Published))
 		if s.URL != "" {
 			line += " — " + s.URL

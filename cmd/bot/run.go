@@ -24,6 +24,9 @@ const usage = `Usage: bot [flags] [command] [args]
 
 Commands:
   ask [--json] QUESTION         answer one question, with numbered sources
+  summary [--topic T] [--since YYYY-MM-DD] [--json]
+                                an overview of the situation, newest first, every sentence cited
+  timeline [--topic T] [--json] dated events in order, one line each, each cited
   ingest                        sync the index with the corpus and report what changed
   eval --questions FILE [--k N] [--json]
                                 measure retrieval, answers and citations on a question set
@@ -73,6 +76,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdIngest(ctx, cfg, args, stdout, stderr)
 	case "eval":
 		return cmdEval(ctx, cfg, args, stdout, stderr)
+	case "summary":
+		return cmdSummary(ctx, cfg, args, stdout, stderr)
+	case "timeline":
+		return cmdTimeline(ctx, cfg, args, stdout, stderr)
 	case "":
 		if cfg.DiscordToken != "" {
 			return cmdDiscord(ctx, cfg, stderr)
@@ -162,7 +169,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 	if cfg.chatEnabled() {
 		chat = client
 	}
-	eng := answer.New(lg, ix, chat, answer.Options{K: cfg.TopK})
+	eng := answer.New(lg, ix, chat, answer.Options{K: cfg.TopK, DataDir: cfg.DataDir})
 	return &app{lg: lg, index: ix, engine: eng, report: rep, fileErrs: fileErrs}, nil
 }
 
