@@ -225,6 +225,8 @@ func (b *Bot) onComponent(r *responder, data discordgo.MessageComponentInteracti
 		if err := b.fb.append(rec); err != nil {
 			b.lg.Error("feedback not saved", "err", err)
 		}
+	case strings.HasPrefix(id, "pg:"):
+		b.onPage(r, id)
 	case strings.HasPrefix(id, "src:"):
 		page, _ := strconv.Atoi(strings.TrimPrefix(id, "src:"))
 		text, comps := b.sourcesPage(page)

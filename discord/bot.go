@@ -27,6 +27,8 @@ import (
 type Answerer interface {
 	Ask(ctx context.Context, question string, onDelta func(string)) (answer.Answer, error)
 	Condense(ctx context.Context, history []answer.Turn, followUp string) (string, error)
+	Summarize(ctx context.Context, opt answer.OverviewOptions) (answer.Summary, error)
+	Timeline(ctx context.Context, opt answer.OverviewOptions) (answer.Timeline, error)
 }
 
 // Library tells what the corpus holds.
@@ -89,6 +91,7 @@ type Bot struct {
 	gate   gate
 	fb     *feedbackLog
 	recent *answerCache
+	pages  *pageCache
 	convs  *conversations
 
 	refreshing sync.Mutex // held while a /refresh runs
@@ -136,6 +139,7 @@ func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh Refresh
 		gate:     newGate(cfg.MaxConcurrent),
 		fb:       newFeedbackLog(cfg.DataDir),
 		recent:   newAnswerCache(30*time.Minute, 2000),
+		pages:    newPageCache(30*time.Minute, 500),
 		convs:    newConversations(5000),
 		work:     work,
 		stopWork: stop,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -203,7 +204,7 @@ func TestBotExtractive(t *testing.T) {
 				t.Errorf("/refresh default permissions = %v, want Manage Server", c.DefaultMemberPermissions)
 			}
 		}
-		if strings.Join(names, ",") != "ask,sources,help,refresh" {
+		if strings.Join(names, ",") != "ask,summary,timeline,sources,help,refresh" {
 			t.Errorf("registered commands = %v", names)
 		}
 		if n := len(srv.CallsTo("PUT", "/api/v9/applications/"+srv.AppID()+"/guilds/")); n != 1 {
@@ -409,6 +410,33 @@ func TestBotExtractive(t *testing.T) {
 		// And the bot still answers.
 		token = h.ask(t, "user-panic", evacuationQ)
 		h.waitFinal(t, token, hasButtons)
+	})
+
+	t.Run("summary and a paginated timeline", func(t *testing.T) {
+		_, tok, _ := srv.SendInteraction(discordtest.InteractionSpec{Type: discordtest.InteractionCommand, Name: "summary", UserID: "user-overview", GuildID: discordtest.DefaultGuildID, ChannelID: discordtest.DefaultChannelID})
+		m := h.waitFinal(t, tok, func(m discordtest.Message) bool { return m.Content != "" })
+		if ack := ackOf(t, srv, tok); ack.Type != 5 || !strings.Contains(m.Content, "**Summary** of 2 article(s), current to 7 Feb 2014") || !strings.Contains(m.Content, "[2]") {
+			t.Errorf("summary (ack %d): %q", ack.Type, m.Content)
+		}
+		_, tok, _ = srv.SendInteraction(discordtest.InteractionSpec{Type: discordtest.InteractionCommand, Name: "timeline", UserID: "user-overview", GuildID: discordtest.DefaultGuildID, ChannelID: discordtest.DefaultChannelID})
+		m = h.waitFinal(t, tok, func(m discordtest.Message) bool { return strings.Contains(string(m.Components), "pg:") })
+		if !strings.HasPrefix(m.Content, "**Timeline**, current to 7 Feb 2014.") || utf8.RuneCountInString(m.Content) > MaxMessage {
+			t.Fatalf("timeline page 1: %q", m.Content)
+		}
+		pages := []string{m.Content}
+		next := regexp.MustCompile(`pg:[0-9a-f]+:1"`).FindString(string(m.Components))
+		_, tok2, _ := srv.SendInteraction(discordtest.InteractionSpec{Type: discordtest.InteractionComponent, CustomID: strings.TrimSuffix(next, `"`), ComponentType: 2, MessageID: m.ID, UserID: "user-overview", GuildID: discordtest.DefaultGuildID, ChannelID: discordtest.DefaultChannelID})
+		page2 := h.waitFinal(t, tok2, func(m discordtest.Message) bool { return m.Content != "" })
+		if ack := ackOf(t, srv, tok2); ack.Type != 7 || ack.Latency >= 3*time.Second {
+			t.Errorf("page turn acked with type %d after %v, want an immediate update (7)", ack.Type, ack.Latency)
+		}
+		pages = append(pages, page2.Content)
+		all := strings.Join(pages, "\n")
+		for _, want := range []string{"**26 Jan 2014** —", "**7 Feb 2014** —", "**10 Feb 2014** —"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("timeline pages lack %q", want)
+			}
+		}
 	})
 
 	t.Run("help", func(t *testing.T) {

@@ -30,6 +30,23 @@ func Commands() []*discordgo.ApplicationCommand {
 				{Type: discordgo.ApplicationCommandOptionBoolean, Name: "private", Description: "Only you see the answer"},
 			},
 		},
+		{
+			Name:        "summary",
+			Description: "An overview of the situation, newest first, every sentence cited",
+			Contexts:    &anywhere,
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "Only this topic, e.g. aid or Geneva talks", MaxLength: 200},
+				{Type: discordgo.ApplicationCommandOptionString, Name: "since", Description: "Only articles from this date on (YYYY-MM-DD)", MaxLength: 10},
+			},
+		},
+		{
+			Name:        "timeline",
+			Description: "Dated events in order, each cited",
+			Contexts:    &anywhere,
+			Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "Only this topic, e.g. Aleppo prison", MaxLength: 200},
+			},
+		},
 		{Name: "sources", Description: "The articles I answer from, newest first", Contexts: &anywhere},
 		{Name: "help", Description: "What I know and how to check my answers", Contexts: &anywhere},
 		{
@@ -44,10 +61,12 @@ func Commands() []*discordgo.ApplicationCommand {
 // handlers maps command names to their handlers.
 func (b *Bot) handlers() map[string]commandHandler {
 	return map[string]commandHandler{
-		"ask":     b.cmdAsk,
-		"sources": b.cmdSources,
-		"help":    b.cmdHelp,
-		"refresh": b.cmdRefresh,
+		"ask":      b.cmdAsk,
+		"summary":  b.cmdSummary,
+		"timeline": b.cmdTimeline,
+		"sources":  b.cmdSources,
+		"help":     b.cmdHelp,
+		"refresh":  b.cmdRefresh,
 	}
 }
 
@@ -75,6 +94,7 @@ func (b *Bot) cmdHelp(r *responder, _ discordgo.ApplicationCommandInteractionDat
 	s.WriteString(".\n\n")
 	s.WriteString("**/ask** `question` — a short answer; every claim is numbered like [1] and listed under **Sources** with its article, date and the sentence it rests on. Add `private: True` to see it alone.\n")
 	s.WriteString("**Mention me** with a question — I answer in a thread; ask follow-ups there without mentioning me.\n")
+	s.WriteString("**/summary** `[topic] [since]` — an overview, newest first. **/timeline** `[topic]` — dated events in order.\n")
 	s.WriteString("**/sources** — the articles, newest first.\n")
 	s.WriteString("**/refresh** — moderators: reload the articles.\n\n")
 	s.WriteString("**Checking an answer:** each [n] points to the source listed under it; the quoted line is the passage it comes from. If a claim has no number, or the quote doesn't say it, don't trust it. When the articles don't cover a question I say so rather than guess.")
