@@ -364,3 +364,54 @@ func TestDiscordBotEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestTimelineAndSummaryJSON(t *testing.T) {
+	out, _, err := runBot(t, nil, "", "timeline", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tl struct {
+		AsOf   string `json:"as_of"`
+		Events []struct {
+			Date      string   `json:"date"`
+			Text      string   `json:"text"`
+			SourceIDs []string `json:"source_ids"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &tl); err != nil {
+		t.Fatalf("timeline --json: %v\n%s", err, out)
+	}
+	if tl.AsOf != "2014-02-07" || len(tl.Events) < 3 {
+		t.Fatalf("timeline = %+v", tl)
+	}
+	found := map[string]bool{}
+	for i, ev := range tl.Events {
+		if i > 0 && ev.Date < tl.Events[i-1].Date {
+			t.Errorf("events out of order: %s after %s", ev.Date, tl.Events[i-1].Date)
+		}
+		if len(ev.SourceIDs) == 0 {
+			t.Errorf("event %q cites nothing", ev.Text)
+		}
+		found[ev.Date+" "+strings.Join(ev.SourceIDs, ",")] = true
+	}
+	for _, want := range []string{"2014-02-07 2014-02-07-civilians-evacuated-from-homs", "2014-01-26 2014-01-26-syria-talks-offer-exit-from-homs-siege", "2014-02-10 2014-02-07-civilians-evacuated-from-homs"} {
+		if !found[want] {
+			t.Errorf("no event %s", want)
+		}
+	}
+
+	out, _, err = runBot(t, nil, "", "summary", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Summary string       `json:"summary"`
+		Sources []jsonSource `json:"sources"`
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil || len(s.Sources) != 2 || !strings.Contains(s.Summary, "[1]") || !strings.Contains(s.Summary, "[2]") {
+		t.Errorf("summary --json = %+v, %v", s, err)
+	}
+	if _, _, err := runBot(t, nil, "", "summary", "--since", "yesterday"); err == nil {
+		t.Error("summary --since yesterday: want an error")
+	}
+}

@@ -90,15 +90,20 @@ func cmdTimeline(ctx context.Context, cfg config, args []string, stdout, stderr 
 	}
 	if asJSON {
 		type jsonEvent struct {
-			Date      string `json:"date"`
-			Precision string `json:"precision"`
-			Reported  bool   `json:"reported"`
-			Text      string `json:"text"`
-			Sources   []int  `json:"sources"`
+			Date      string   `json:"date"`
+			Precision string   `json:"precision"`
+			Reported  bool     `json:"reported"`
+			Text      string   `json:"text"`
+			Sources   []int    `json:"sources"`
+			SourceIDs []string `json:"source_ids"`
 		}
 		events := []jsonEvent{}
 		for _, ev := range tl.Events {
-			events = append(events, jsonEvent{Date: ev.Date.Format(corpus.DateLayout), Precision: precisionName(ev.Precision), Reported: ev.Reported, Text: ev.Text, Sources: answer.Citations(ev.Text)})
+			je := jsonEvent{Date: ev.Date.Format(corpus.DateLayout), Precision: precisionName(ev.Precision), Reported: ev.Reported, Text: ev.Text, Sources: answer.Citations(ev.Text)}
+			for _, n := range je.Sources {
+				je.SourceIDs = append(je.SourceIDs, tl.Sources[n-1].ArticleID)
+			}
+			events = append(events, je)
 		}
 		return writeJSON(stdout, map[string]any{
 			"topic": tl.Topic, "as_of": tl.AsOf.Format(corpus.DateLayout), "mode": tl.Mode, "fallback": tl.Fallback,
