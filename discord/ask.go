@@ -25,21 +25,11 @@ func (b *Bot) cmdAsk(r *responder, data discordgo.ApplicationCommandInteractionD
 		r.reply(sentence(err.Error()), true)
 		return
 	}
-	if !b.begin() {
-		r.reply(textRestarting, true)
+	ctx, done, ok := b.start(r, private)
+	if !ok {
 		return
 	}
-	defer b.end()
-	if ok, wait := b.limit.allow(r.user()); !ok {
-		r.reply(tryAgain(wait), true)
-		return
-	}
-	if err := r.deferReply(private); err != nil {
-		b.lg.Warn("ask defer failed", "interaction", r.i.ID, "err", err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(b.work, b.cfg.AnswerTimeout)
-	defer cancel()
+	defer done()
 	a, err := b.answer(ctx, q, func(partial string) {
 		if err := r.edit(ctx, partial, nil); err != nil {
 			b.lg.Debug("streaming edit failed", "interaction", r.i.ID, "err", err)
@@ -68,6 +58,29 @@ func (b *Bot) cmdAsk(r *responder, data discordgo.ApplicationCommandInteractionD
 			return
 		}
 	}
+}
+
+// start admits a question or overview: not while shutting down, and
+// within the user's rate limit, then acknowledged at once with a deferral.
+// It returns the context to answer under and the func to call when done;
+// ok false means the user has been told why not.
+func (b *Bot) start(r *responder, private bool) (ctx context.Context, done func(), ok bool) {
+	if !b.begin() {
+		r.reply(textRestarting, true)
+		return nil, nil, false
+	}
+	if ok, wait := b.limit.allow(r.user()); !ok {
+		b.end()
+		r.reply(tryAgain(wait), true)
+		return nil, nil, false
+	}
+	if err := r.deferReply(private); err != nil {
+		b.end()
+		b.lg.Warn("defer failed", "interaction", r.i.ID, "err", err)
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithTimeout(b.work, b.cfg.AnswerTimeout)
+	return ctx, func() { cancel(); b.end() }, true
 }
 
 // answer writes an answer, waiting for a free place among the answers being

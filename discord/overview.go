@@ -70,21 +70,11 @@ func (b *Bot) cmdTimeline(r *responder, data discordgo.ApplicationCommandInterac
 // overview runs a summary or timeline: deferred at once, then the result,
 // paginated with Previous/Next buttons when it is longer than a message.
 func (b *Bot) overview(r *responder, write func(ctx context.Context) (string, error)) {
-	if !b.begin() {
-		r.reply(textRestarting, true)
+	ctx, done, ok := b.start(r, false)
+	if !ok {
 		return
 	}
-	defer b.end()
-	if ok, wait := b.limit.allow(r.user()); !ok {
-		r.reply(tryAgain(wait), true)
-		return
-	}
-	if err := r.deferReply(false); err != nil {
-		b.lg.Warn("overview defer failed", "interaction", r.i.ID, "err", err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(b.work, b.cfg.AnswerTimeout)
-	defer cancel()
+	defer done()
 	if err := b.gate.enter(ctx); err != nil {
 		r.fail(failureText(err))
 		return
