@@ -61,6 +61,12 @@ type Options struct {
 	Mode      Mode    // "" means Hybrid
 	MinCover  float64 // relevance threshold on Coverage; 0 means DefaultMinCover
 	BatchSize int     // texts per Embed call during sync; 0 means 64
+	// VectorWeight scales the vector ranking in the fusion (the keyword
+	// ranking counts 1). 0 means 0.5 for the local embedder, whose vectors
+	// are a noisier copy of the same lexical evidence (measured on the dev
+	// questions: at k=1 and 2, full weight lost recall that half weight
+	// keeps), and 1 for a model's embeddings.
+	VectorWeight float64
 }
 
 // DefaultMinCover is the share of a question's (IDF-weighted) terms a
@@ -94,6 +100,12 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 	}
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 64
+	}
+	if opt.VectorWeight <= 0 {
+		opt.VectorWeight = 1
+		if emb.Identity().Kind == "local" {
+			opt.VectorWeight = 0.5
+		}
 	}
 	ix := &Index{
 		lg:      lg,

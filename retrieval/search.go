@@ -82,7 +82,7 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 				}
 				p := get(doc)
 				p.VectorScore = float64(r.Similarity)
-				p.Score += 1.0 / float64(rrfK+rank+1)
+				p.Score += ix.opt.VectorWeight / float64(rrfK+rank+1)
 			}
 		}
 	}
