@@ -81,7 +81,11 @@ func (r *responder) edit(ctx context.Context, content string, components []disco
 	if components == nil {
 		components = []discordgo.MessageComponent{}
 	}
-	u := discordgo.EndpointWebhookMessage(r.b.appID, r.i.Token, "@original")
+	appID := r.i.AppID // the interaction says which application it belongs to
+	if appID == "" {
+		appID = r.b.appID
+	}
+	u := discordgo.EndpointWebhookMessage(appID, r.i.Token, "@original")
 	_, err := r.b.s.RequestWithBucketID("PATCH", u, &discordgo.WebhookEdit{
 		Content:         &content,
 		Components:      &components,
