@@ -16,22 +16,35 @@ import (
 // conversation is the questions and answers of one thread the bot started.
 type conversation struct {
 	mu    sync.Mutex
-	turns []answer.Turn
+	turns []*answer.Turn
 }
 
-func (c *conversation) add(t answer.Turn) {
+// ask records a question and returns the func that records its answer.
+// The question is recorded at once, so that a follow-up sent while it is
+// being answered is still read with it.
+func (c *conversation) ask(question string) (answered func(string)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	t := &answer.Turn{Question: question}
 	c.turns = append(c.turns, t)
 	if len(c.turns) > 20 {
 		c.turns = c.turns[len(c.turns)-20:]
+	}
+	return func(a string) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		t.Answer = a
 	}
 }
 
 func (c *conversation) history() []answer.Turn {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Clone(c.turns)
+	out := make([]answer.Turn, len(c.turns))
+	for i, t := range c.turns {
+		out[i] = *t
+	}
+	return out
 }
 
 // conversations maps the bot's threads to their conversations, and
@@ -131,6 +144,10 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 			b.lg.Info("no thread for this question, replying in the channel", "channel", m.ChannelID, "err", err)
 		}
 	}
+	var answered func(string)
+	if conv != nil {
+		answered = conv.ask(text)
+	}
 	stopTyping := b.typing(ctx, target)
 	a, err := b.answer(ctx, q, nil)
 	stopTyping()
@@ -138,6 +155,9 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		b.lg.Error("answer failed", "message", m.ID, "err", err)
 		b.send(context.Background(), target, failureText(err), nil, ref)
 		return
+	}
+	if answered != nil {
+		answered(a.Text)
 	}
 	msgs := Render(a)
 	id := b.recent.put(a, m.Author.ID)
@@ -152,9 +172,6 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		if err := b.send(context.Background(), target, msg, comps, ref); err != nil {
 			return
 		}
-	}
-	if conv != nil {
-		conv.add(answer.Turn{Question: text, Answer: a.Text})
 	}
 }
 
@@ -193,7 +210,10 @@ func (b *Bot) threadConversation(channelID string) *conversation {
 		b.convs.set(channelID, nil)
 		return nil
 	}
-	c := &conversation{turns: b.readThread(ch)}
+	c := &conversation{}
+	for _, t := range b.readThread(ch) {
+		c.ask(t.Question)(t.Answer)
+	}
 	b.convs.set(channelID, c)
 	return c
 }
