@@ -183,22 +183,15 @@ func (e *Engine) extractive(a Answer, q string, passages []retrieval.Passage) An
 		return e.refuse(a)
 	}
 	var b strings.Builder
-	num := map[int]int{} // passage index → source number
+	ct := newCiter()
 	for i, p := range picks {
-		n, ok := num[p.passage]
-		if !ok {
-			n = len(a.Sources) + 1
-			num[p.passage] = n
-			a.Sources = append(a.Sources, source(n, passages[p.passage]))
-		}
-		src := &a.Sources[n-1]
-		src.Excerpt = strings.TrimSpace(src.Excerpt + " " + p.text)
+		n := ct.cite(p.passage, p.text, func(n int) Source { return source(n, passages[p.passage]) })
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(cite(p.text, n))
 	}
-	a.Text = b.String()
+	a.Text, a.Sources = b.String(), ct.sources
 	if a.Fallback {
 		a.Text += "\n\n(The language model did not answer, so this answer quotes the articles directly.)"
 	}

@@ -365,20 +365,13 @@ func (e *Engine) extractiveSummary(s Summary, arts []corpus.Article, passages []
 		}
 		return a.pos < b.pos
 	})
-	num := map[int]int{}
+	ct := newCiter()
 	var paras []string
 	var cur strings.Builder
 	lastArt := -1
 	for _, i := range chosen {
 		c := cands[i]
-		n, ok := num[c.art]
-		if !ok {
-			n = len(s.Sources) + 1
-			num[c.art] = n
-			s.Sources = append(s.Sources, articleSource(n, arts[c.art], c.chunkID))
-		}
-		src := &s.Sources[n-1]
-		src.Excerpt = strings.TrimSpace(src.Excerpt + " " + c.text)
+		n := ct.cite(c.art, c.text, func(n int) Source { return articleSource(n, arts[c.art], c.chunkID) })
 		if c.art != lastArt {
 			if cur.Len() > 0 {
 				paras = append(paras, cur.String())
@@ -393,10 +386,34 @@ func (e *Engine) extractiveSummary(s Summary, arts []corpus.Article, passages []
 	}
 	paras = append(paras, cur.String())
 	s.Text = strings.Join(paras, "\n\n")
+	s.Sources = ct.sources
 	if s.Fallback {
 		s.Text += "\n\n(The language model did not answer, so this summary quotes the articles directly.)"
 	}
 	return s
+}
+
+// citer numbers sources in the order they are first cited and gathers the
+// sentences quoted from each.
+type citer struct {
+	num     map[int]int // caller's key (a passage or an article) → source number
+	sources []Source
+}
+
+func newCiter() *citer { return &citer{num: map[int]int{}} }
+
+// cite returns the source number of key, making the source with mk the
+// first time, and adds text to its excerpt.
+func (c *citer) cite(key int, text string, mk func(n int) Source) int {
+	n, ok := c.num[key]
+	if !ok {
+		n = len(c.sources) + 1
+		c.num[key] = n
+		c.sources = append(c.sources, mk(n))
+	}
+	src := &c.sources[n-1]
+	src.Excerpt = strings.TrimSpace(src.Excerpt + " " + text)
+	return n
 }
 
 // articleSource is a source that stands for a whole article.
@@ -449,23 +466,17 @@ func (e *Engine) Timeline(ctx context.Context, opt OverviewOptions) (Timeline, e
 
 func extractiveTimeline(tl Timeline, arts []corpus.Article, cands []candidate, chosen []int) Timeline {
 	tl.Mode = ModeExtractive
-	num := map[int]int{}
+	ct := newCiter()
 	for _, i := range chosen {
 		c := cands[i]
-		n, ok := num[c.art]
-		if !ok {
-			n = len(tl.Sources) + 1
-			num[c.art] = n
-			tl.Sources = append(tl.Sources, articleSource(n, arts[c.art], c.chunkID))
-		}
-		src := &tl.Sources[n-1]
-		src.Excerpt = strings.TrimSpace(src.Excerpt + " " + c.text)
+		n := ct.cite(c.art, c.text, func(n int) Source { return articleSource(n, arts[c.art], c.chunkID) })
 		ev := Event{Date: arts[c.art].Published, Precision: Day, Reported: true, Text: cite(c.text, n), Source: n}
 		if d, ok := eventDate(c.dates); ok {
 			ev.Date, ev.Precision, ev.Reported = d.Date, d.Precision, false
 		}
 		tl.Events = append(tl.Events, ev)
 	}
+	tl.Sources = ct.sources
 	sortEvents(tl.Events)
 	if len(tl.Events) == 0 {
 		tl.Refused, tl.Text = true, "I found no dated events in the articles."

@@ -28,11 +28,10 @@ func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	a, err := setup(ctx, cfg, stderr, nil)
+	a, err := setupWarn(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	warnFileErrors(stderr, a.fileErrs)
 	start := time.Now()
 	ans, err := a.engine.Ask(ctx, q, nil)
 	if err != nil {
@@ -121,11 +120,10 @@ func cmdConsole(ctx context.Context, cfg config, args []string, stdin io.Reader,
 	if err := fs.Parse(args); err != nil {
 		return errSilent
 	}
-	a, err := setup(ctx, cfg, stderr, nil)
+	a, err := setupWarn(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	warnFileErrors(stderr, a.fileErrs)
 	arts := a.index.Articles()
 	fmt.Fprintf(stdout, "Ask about the %d articles (newest: %s). One question per line; \"quit\" or Ctrl-D to leave.\n", len(arts), corpus.HumanDate(corpus.Newest(arts)))
 	sc := bufio.NewScanner(stdin)

@@ -74,11 +74,10 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	a, err := setup(ctx, cfg, stderr, nil)
+	a, err := setupWarn(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	warnFileErrors(stderr, a.fileErrs)
 	res := evalResult{K: cfg.TopK, Retrieval: string(cfg.RetrievalMode), Mode: answer.ModeExtractive}
 	if cfg.chatEnabled() {
 		res.Mode = answer.ModeLLM

@@ -47,11 +47,10 @@ func cmdSummary(ctx context.Context, cfg config, args []string, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	a, err := setup(ctx, cfg, stderr, nil)
+	a, err := setupWarn(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	warnFileErrors(stderr, a.fileErrs)
 	s, err := a.engine.Summarize(ctx, opt)
 	if err != nil {
 		return err
@@ -79,11 +78,10 @@ func cmdTimeline(ctx context.Context, cfg config, args []string, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	a, err := setup(ctx, cfg, stderr, nil)
+	a, err := setupWarn(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	warnFileErrors(stderr, a.fileErrs)
 	tl, err := a.engine.Timeline(ctx, opt)
 	if err != nil {
 		return err

@@ -191,6 +191,17 @@ func remoteEmbedder(ctx context.Context, client *llm.Client, cfg config) (retrie
 	}, nil
 }
 
+// setupWarn is setup for the commands that print the skipped articles as
+// warnings on stderr before their own output.
+func setupWarn(ctx context.Context, cfg config, stderr io.Writer) (*app, error) {
+	a, err := setup(ctx, cfg, stderr, nil)
+	if err != nil {
+		return nil, err
+	}
+	warnFileErrors(stderr, a.fileErrs)
+	return a, nil
+}
+
 // warnFileErrors prints the articles that were skipped.
 func warnFileErrors(w io.Writer, errs []error) {
 	for _, e := range errs {
