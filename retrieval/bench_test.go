@@ -9,6 +9,10 @@
 //
 //	go test ./retrieval -run '^$' -bench 'Sync' -benchtime=1x -benchmem
 //
+// The local embedder alone, over the chunks of the smaller corpus:
+//
+//	go test ./retrieval -run '^$' -bench '^BenchmarkEmbed$' -benchtime=5x
+//
 // Search and the baseline, on one index per size that is synced once
 // outside the timer and shared by BenchmarkSearch, BenchmarkSearchMode and
 // BenchmarkChromemQueryEmbedding, so that all scan the same vectors:
@@ -158,6 +162,30 @@ func BenchmarkSync(b *testing.B) {
 			b.ReportMetric(float64(chunks/iters), "chunks")
 		})
 	}
+}
+
+// BenchmarkEmbed measures the local embedder alone over the chunks of the
+// 10,000-chunk corpus, in Sync's batches of 64, reported as chunks/s.
+func BenchmarkEmbed(b *testing.B) {
+	bc := benchCorpusOf(b, benchSizes[0])
+	var texts []string
+	for _, a := range bc.articles {
+		for _, c := range Split(a, DefaultSplitOptions) {
+			texts = append(texts, c.EmbedText())
+		}
+	}
+	e := NewLocalEmbedder(0)
+	ctx := context.Background()
+	n := 0
+	for b.Loop() {
+		for i := 0; i < len(texts); i += 64 {
+			if _, err := e.Embed(ctx, texts[i:min(i+64, len(texts))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		n += len(texts)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "chunks/s")
 }
 
 // BenchmarkSearch measures Search(ctx, query, 5) in the default (hybrid)

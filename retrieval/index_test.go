@@ -67,7 +67,7 @@ func TestSyncEmbedsOnlyWhatChanged(t *testing.T) {
 	extra := article("extra", "Aid trucks reached the old city on Saturday. Residents queued for bread.")
 	all := append(append([]corpus.Article(nil), arts...), extra)
 
-	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(64)}
+	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(164)}
 	ix := Open(discard(), emb, dir, Options{})
 	rep, err := ix.Sync(ctx, all, nil)
 	if err != nil {
@@ -79,7 +79,7 @@ func TestSyncEmbedsOnlyWhatChanged(t *testing.T) {
 	}
 
 	// A restart with the same corpus embeds nothing and reports no change.
-	emb2 := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(64)}
+	emb2 := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(164)}
 	ix2 := Open(discard(), emb2, dir, Options{})
 	rep, err = ix2.Sync(ctx, all, nil)
 	if err != nil {
@@ -162,7 +162,7 @@ func TestSnapshotDamaged(t *testing.T) {
 	for name, f := range damage {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(32)}
+			emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(132)}
 			if _, err := Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -197,11 +197,11 @@ func TestIdentityChangeRebuilds(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	arts := loadCorpus(t)
-	a := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(32)}
+	a := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(132)}
 	if _, err := Open(discard(), a, dir, Options{}).Sync(ctx, arts, nil); err != nil {
 		t.Fatal(err)
 	}
-	b := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(48)}
+	b := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(148)}
 	ix := Open(discard(), b, dir, Options{})
 	if _, err := ix.Sync(ctx, arts, nil); err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func TestSyncFailureKeepsServing(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	arts := loadCorpus(t)
-	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(32)}
+	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(132)}
 	ix := Open(discard(), emb, dir, Options{})
 	if _, err := ix.Sync(ctx, arts, nil); err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ func TestSyncFailureKeepsServing(t *testing.T) {
 
 func TestSearchEdgeCases(t *testing.T) {
 	ctx := context.Background()
-	emb := NewLocalEmbedder(32)
+	emb := NewLocalEmbedder(132)
 	ix := Open(discard(), emb, "", Options{})
 	if ps, err := ix.Search(ctx, "anything", 5); err != nil || len(ps) != 0 {
 		t.Fatalf("Search on an empty index = %v, %v; want nothing, no error", ps, err)
@@ -337,7 +337,7 @@ func TestModes(t *testing.T) {
 // embedding failure by searching keywords only.
 func TestEmbedderFailureDegradesToKeyword(t *testing.T) {
 	ctx := context.Background()
-	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(32)}
+	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(132)}
 	ix := Open(discard(), emb, "", Options{})
 	if _, err := ix.Sync(ctx, loadCorpus(t), nil); err != nil {
 		t.Fatal(err)
@@ -356,36 +356,4 @@ func TestEmbedderFailureDegradesToKeyword(t *testing.T) {
 	if _, err := vix.Search(ctx, "blue blankets", 3); err == nil {
 		t.Error("vector-only search with a failing embedder: want error")
 	}
-}
-
-func TestLocalEmbedder(t *testing.T) {
-	e := NewLocalEmbedder(256)
-	vs, err := e.Embed(context.Background(), []string{"Civilians were evacuated from Homs.", "Civilians were evacuated from Homs.", "", "Pizza recipe"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range vs {
-		var n float64
-		for _, x := range v {
-			n += float64(x) * float64(x)
-		}
-		if len(v) != 256 || n < 0.999 || n > 1.001 {
-			t.Errorf("vector %d: len %d, squared norm %f; want 256, 1", i, len(v), n)
-		}
-	}
-	if dot(vs[0], vs[1]) < 0.9999 {
-		t.Error("same text embedded differently")
-	}
-	related, _ := e.Embed(context.Background(), []string{"evacuees left Homs"})
-	if dot(vs[0], related[0]) <= dot(vs[0], vs[3]) {
-		t.Errorf("related text (%.3f) not closer than unrelated (%.3f)", dot(vs[0], related[0]), dot(vs[0], vs[3]))
-	}
-}
-
-func dot(a, b []float32) float64 {
-	var s float64
-	for i := range a {
-		s += float64(a[i]) * float64(b[i])
-	}
-	return s
 }

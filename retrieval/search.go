@@ -122,6 +122,10 @@ func (ix *Index) TermWeights(query string) map[string]float64 {
 	return ix.termWeights(ix.current(), Terms(query))
 }
 
+// DocFreq returns how many chunks of the current index contain term t (a
+// stem, as Terms gives).
+func (ix *Index) DocFreq(t string) int { return ix.current().kw.DF(t) }
+
 func (ix *Index) termWeights(st *state, qterms []string) map[string]float64 {
 	w := make(map[string]float64, len(qterms))
 	for _, t := range qterms {
@@ -148,7 +152,15 @@ func coverage(weights map[string]float64, terms []string) (float64, int) {
 	for _, t := range terms {
 		have[t] = true
 	}
-	for t, w := range weights {
+	keys := make([]string, 0, len(weights))
+	for t := range weights {
+		keys = append(keys, t)
+	}
+	// Summed in a fixed order, so that the same question gets the same
+	// judgement on every run.
+	sort.Strings(keys)
+	for _, t := range keys {
+		w := weights[t]
 		total += w
 		if Matches(have, t) {
 			hit += w
