@@ -15,8 +15,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/lexicon"
 	"github.com/situationbot/bot/llm"
 	"github.com/situationbot/bot/prompts"
+	"github.com/situationbot/bot/question"
 	"github.com/situationbot/bot/retrieval"
 )
 
@@ -67,6 +69,7 @@ type Source struct {
 type Searcher interface {
 	Search(ctx context.Context, query string, k int) ([]retrieval.Passage, error)
 	TermWeights(query string) map[string]float64
+	DocFreq(term string) int
 	Articles() []corpus.Article
 }
 
@@ -80,6 +83,16 @@ type Chat interface {
 type Options struct {
 	K       int    // passages retrieved per question; 0 means 5
 	DataDir string // where model summaries are cached; "" keeps them in memory
+	// Model decides whether an extractive answer is given; nil means the
+	// model shipped with the binary (DefaultModel).
+	Model *Model
+	// MinSimilarity is the vector similarity at which a passage that
+	// shares no term with the question still counts as retrieved, so that
+	// the chat model is asked. 0 counts only passages that share a term:
+	// the local embedder's similarity without a shared word means little,
+	// and a floor for a model's embeddings has to be fitted on labelled
+	// questions with that model, which this build has not done.
+	MinSimilarity float64
 }
 
 // Engine answers questions. It is safe for concurrent use.
@@ -90,6 +103,10 @@ type Engine struct {
 	prompts   *prompts.Set
 	k         int
 	summaries *summaryCache
+	model     *Model
+	lex       *lexicon.Lexicon
+	words     *wordCache
+	minSim    float64
 }
 
 // New returns an Engine. chat may be nil, for extractive answers only.
@@ -97,7 +114,11 @@ func New(lg *slog.Logger, s Searcher, chat Chat, opt Options) *Engine {
 	if opt.K <= 0 {
 		opt.K = 5
 	}
-	return &Engine{lg: lg, search: s, chat: chat, prompts: prompts.MustLoad(), k: opt.K, summaries: newSummaryCache(opt.DataDir)}
+	if opt.Model == nil {
+		opt.Model = DefaultModel()
+	}
+	return &Engine{lg: lg, search: s, chat: chat, prompts: prompts.MustLoad(), k: opt.K, summaries: newSummaryCache(opt.DataDir),
+		model: opt.Model, lex: lexicon.Default(), words: newWordCache(), minSim: opt.MinSimilarity}
 }
 
 // K is the number of passages retrieved per question.
@@ -124,22 +145,19 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 	if err != nil {
 		return Answer{}, err
 	}
-	passages, err := e.search.Search(ctx, q, e.k)
+	pq := question.Parse(q)
+	passages, err := e.search.Search(ctx, searchText(pq, q), e.k)
 	if err != nil {
 		return Answer{}, fmt.Errorf("search: %w", err)
 	}
 	a := Answer{Question: q, Passages: passages, Mode: ModeExtractive, AsOf: corpus.Newest(e.search.Articles())}
 	if e.chat != nil {
+		// The model decides whether the passages answer: no lexical gate
+		// before it, only nothing retrieved skips the call.
 		a.Mode = ModeLLM
-	}
-	// The relevance judgement decides whether to answer at all; the answer
-	// is then written from every retrieved passage, because the sentence
-	// that answers may sit in a passage that matches fewer of the
-	// question's words than its neighbour does.
-	if !anyRelevant(passages) {
-		return e.refuse(a), nil
-	}
-	if e.chat != nil {
+		if nothingRetrieved(passages, e.minSim) {
+			return e.refuse(a), nil
+		}
 		la, err := e.askModel(ctx, q, passages, onDelta)
 		if err == nil {
 			la.Passages, la.AsOf = passages, a.AsOf
@@ -148,7 +166,19 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 		e.lg.Warn("chat model failed, answering extractively", "err", err)
 		a.Fallback = true
 	}
-	return asOf(e.extractive(a, q, passages)), nil
+	return asOf(e.extractive(a, pq, passages)), nil
+}
+
+// nothingRetrieved reports whether retrieval found nothing to hand a
+// model: no passage, or none that shares a term with the question or
+// reaches the similarity floor (when there is one).
+func nothingRetrieved(ps []retrieval.Passage, minSim float64) bool {
+	for _, p := range ps {
+		if p.KeywordScore > 0 || (minSim > 0 && p.VectorScore >= minSim) {
+			return false
+		}
+	}
+	return true
 }
 
 // nowRe finds questions about the present: the articles can only say what
@@ -165,20 +195,14 @@ func asOf(a Answer) Answer {
 	return a
 }
 
-func anyRelevant(ps []retrieval.Passage) bool {
-	for _, p := range ps {
-		if p.Relevant {
-			return true
-		}
-	}
-	return false
-}
-
 // extractive fills a with an answer composed from the passages' sentences.
-func (e *Engine) extractive(a Answer, q string, passages []retrieval.Passage) Answer {
+func (e *Engine) extractive(a Answer, pq question.Question, passages []retrieval.Passage) Answer {
 	a.Mode = ModeExtractive
-	pq := parseQuestion(q, e.search.TermWeights(q))
-	picks := compose(pq, passages)
+	j := e.judge(pq, passages)
+	if j.decision < e.model.Threshold {
+		return e.refuse(a)
+	}
+	picks := compose(j.terms, passages, j.cands, j.probs)
 	if len(picks) == 0 {
 		return e.refuse(a)
 	}

@@ -100,7 +100,7 @@ func TestExtractiveSentencesAreQuoted(t *testing.T) {
 		checkCitations(t, a)
 		// Every sentence of an extractive answer is a sentence of the
 		// passage it cites.
-		for _, part := range strings.SplitAfter(a.Text, "].") {
+		for _, part := range citedParts(a.Text) {
 			part = strings.TrimSpace(part)
 			if part == "" {
 				continue
@@ -116,6 +116,22 @@ func TestExtractiveSentencesAreQuoted(t *testing.T) {
 			}
 		}
 	}
+}
+
+// citedParts splits text after each citation marker (and the full stop
+// that follows it, if any): each part is one cited sentence.
+func citedParts(text string) []string {
+	var out []string
+	start := 0
+	for _, loc := range citeRe.FindAllStringIndex(text, -1) {
+		end := loc[1]
+		if end < len(text) && text[end] == '.' {
+			end++
+		}
+		out = append(out, text[start:end])
+		start = end
+	}
+	return append(out, text[start:])
 }
 
 func TestRefusal(t *testing.T) {
@@ -363,6 +379,25 @@ func TestModelNotCalledWhenNothingRelevant(t *testing.T) {
 	a, err := modelEngine(t, srv).Ask(context.Background(), "What is the best pizza recipe?", nil)
 	if err != nil || !a.Refused || srv.ChatCalls() != 0 {
 		t.Fatalf("Ask = %+v, %v, calls %d; want a refusal and no model call", a, err, srv.ChatCalls())
+	}
+}
+
+// TestModelDecides: with a chat model there is no lexical gate: a
+// question in words the articles do not use reaches the model, and the
+// model's NOT_FOUND is what refuses.
+func TestModelDecides(t *testing.T) {
+	srv := llmtest.NewServer()
+	defer srv.Close()
+	e := modelEngine(t, srv)
+	srv.Enqueue(llmtest.Reply{Content: "Syrian Red Crescent paramedics helped them [2]."})
+	a, err := e.Ask(context.Background(), "Which organization's medics aided the evacuees?", nil)
+	if err != nil || a.Refused || a.Mode != ModeLLM || srv.ChatCalls() != 1 {
+		t.Fatalf("Ask = %q refused %t mode %s, %v, calls %d; want the model's answer", a.Text, a.Refused, a.Mode, err, srv.ChatCalls())
+	}
+	srv.Enqueue(llmtest.Reply{Content: "NOT_FOUND"})
+	a, err = e.Ask(context.Background(), "Who is Syria's foreign minister?", nil)
+	if err != nil || !a.Refused || srv.ChatCalls() != 2 {
+		t.Fatalf("Ask = %q refused %t, %v, calls %d; want the model asked, then a refusal", a.Text, a.Refused, err, srv.ChatCalls())
 	}
 }
 

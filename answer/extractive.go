@@ -11,98 +11,27 @@ import (
 )
 
 // The extractive composer is the embedded default: with no model it answers
-// with the one to three sentences of the retrieved passages that best answer
-// the question, each cited. Sentences are scored by the IDF-weighted share of
-// the question's terms they contain, with a bonus when they hold the kind of
-// thing the question asks for (a number for "how many", a date for "when"),
-// and later sentences are chosen for what they add (maximal marginal
-// relevance), never for repeating what is already said.
+// with the sentence of the retrieved passages that the answerability model
+// (decide.go) judges most likely to answer the question, when that
+// likelihood clears the model's threshold, and refuses otherwise. The
+// answer leads with that sentence (preceded by the sentence before it when
+// it opens with a pronoun, followed by the rest of a quote it opens), then
+// adds sentences that say more (maximal marginal relevance), never ones
+// that repeat it.
 
-// qkind is what a question asks for.
-type qkind int
-
-const (
-	askOther qkind = iota
-	askCount       // how many, how much
-	askWhen        // when, what day, what date
-	askWho         // who, whom, whose
-)
-
-// question is a parsed question.
-type question struct {
-	kind      qkind
-	countNoun string             // stem of the counted thing in "how many X"
-	weights   map[string]float64 // IDF weight of each question term
-	total     float64
+// terms are the question's weighted terms, for marginal relevance.
+type terms struct {
+	weights map[string]float64 // IDF weight of each question term
+	keys    []string           // the terms, sorted, so that sums are deterministic
+	total   float64
 }
 
-func parseQuestion(q string, weights map[string]float64) question {
-	pq := question{weights: weights}
-	for _, w := range weights {
-		pq.total += w
+func newTerms(weights map[string]float64) terms {
+	t := terms{weights: weights, keys: sortedKeys(weights)}
+	for _, k := range t.keys {
+		t.total += weights[k]
 	}
-	// The kind comes from the first question word: in "What did they give
-	// the people who left?" the "who" is not the question.
-	words := retrieval.Words(q)
-	for i, w := range words {
-		next := ""
-		if i+1 < len(words) {
-			next = words[i+1]
-		}
-		switch w {
-		case "how":
-			if next == "many" || next == "much" {
-				pq.kind = askCount
-				pq.countNoun = countedNoun(words[i+2:])
-			}
-		case "when":
-			pq.kind = askWhen
-		case "what", "which":
-			if next == "day" || next == "date" || next == "year" || next == "time" || next == "month" {
-				pq.kind = askWhen
-			}
-		case "who", "whom", "whose":
-			pq.kind = askWho
-		case "where", "why":
-		default:
-			continue
-		}
-		break
-	}
-	return pq
-}
-
-// countedNoun picks the head of "how many <adjectives> <noun>": among the
-// first two content words after "how many", the first plural one, else the
-// first.
-func countedNoun(rest []string) string {
-	var cand []string
-	for _, w := range rest {
-		if retrieval.IsStopword(w) || isAuxiliary(w) {
-			break
-		}
-		cand = append(cand, w)
-		if len(cand) == 2 {
-			break
-		}
-	}
-	if len(cand) == 0 {
-		return ""
-	}
-	for _, w := range cand {
-		if strings.HasSuffix(w, "s") || w == "people" || w == "children" || w == "men" || w == "women" {
-			return retrieval.Stem(w)
-		}
-	}
-	return retrieval.Stem(cand[0])
-}
-
-func isAuxiliary(w string) bool {
-	switch w {
-	case "did", "do", "does", "is", "are", "was", "were", "have", "has", "had", "will", "would", "can", "could", "may", "might", "should", "must":
-		return true
-	}
-	return false
+	return t
 }
 
 // sentence is a candidate sentence of a passage.
@@ -114,6 +43,8 @@ type sentence struct {
 	terms   map[string]bool
 	names   []string // stems of capitalised words not at the start
 	context float64  // the best Coverage of a passage holding the sentence
+	prev    string   // the sentence before it in its paragraph, "" for the first
+	next    string   // the sentence after it in its paragraph, "" for the last
 }
 
 // candidates splits the passages into sentences, skipping headings,
@@ -126,7 +57,8 @@ func candidates(passages []retrieval.Passage) []sentence {
 			if retrieval.IsHeading(para) {
 				continue
 			}
-			for _, s := range retrieval.Sentences(para) {
+			ss := retrieval.Sentences(para)
+			for si, s := range ss {
 				key := strings.ToLower(strings.Join(strings.Fields(s), " "))
 				if i, ok := seen[key]; ok {
 					// Repeated by chunk overlap: keep the first, with the
@@ -142,7 +74,14 @@ func candidates(passages []retrieval.Passage) []sentence {
 				for _, t := range retrieval.Terms(s) {
 					terms[t] = true
 				}
-				out = append(out, sentence{text: s, passage: pi, para: pa, pos: len(out), terms: terms, names: properNames(s), context: p.Coverage})
+				c := sentence{text: s, passage: pi, para: pa, pos: len(out), terms: terms, names: properNames(s), context: p.Coverage}
+				if si > 0 {
+					c.prev = ss[si-1]
+				}
+				if si+1 < len(ss) {
+					c.next = ss[si+1]
+				}
+				out = append(out, c)
 			}
 		}
 	}
@@ -172,63 +111,16 @@ func properNames(s string) []string {
 	return out
 }
 
-var (
-	numberWordRe = regexp.MustCompile(`(?i)\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|hundreds|thousand|thousands|million|millions|dozen|dozens|twice|once|several|scores)\b|\d`)
-	timeRe       = regexp.MustCompile(`(?i)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|yesterday|today|tomorrow|tonight|week|month|year|years|morning|afternoon|evening|night|ago|since|until|earlier|later|\d{4})\b`)
-	repeatRe     = regexp.MustCompile(`(?i)\b(once|twice|thrice|times)\b`)
-)
-
-// typeBonus rewards a sentence that holds the kind of thing asked for.
-func (q question) typeBonus(s sentence) float64 {
-	switch q.kind {
-	case askCount:
-		bonus := -0.15
-		if q.answersCount(s) {
-			bonus = 0.15
-		}
-		if q.countNoun != "" && q.namesCounted(s) {
-			bonus += 0.05
-		}
-		return bonus
-	case askWhen:
-		if timeRe.MatchString(s.text) {
-			return 0.15
-		}
-	case askWho:
-		if len(s.names) > 0 {
-			return 0.05
-		}
-	}
-	return 0
-}
-
-// answersCount reports whether s can answer "how many <countNoun>": it
-// names the counted thing and holds a number.
-func (q question) answersCount(s sentence) bool {
-	if q.countNoun == "time" {
-		return repeatRe.MatchString(s.text)
-	}
-	return numberWordRe.MatchString(s.text)
-}
-
-// namesCounted reports whether s mentions the thing counted.
-func (q question) namesCounted(s sentence) bool {
-	if q.countNoun == "time" {
-		return repeatRe.MatchString(s.text)
-	}
-	return q.countNoun == "" || retrieval.Matches(s.terms, q.countNoun)
-}
-
 // coverage is the weighted share of the question's terms in s, counting
 // each term at weight w[t] (so already-answered terms can be discounted).
-func coverage(w map[string]float64, total float64, s sentence) float64 {
+func coverage(keys []string, w map[string]float64, total float64, s sentence) float64 {
 	if total == 0 {
 		return 0
 	}
 	var hit float64
-	for t, wt := range w {
+	for _, t := range keys {
 		if retrieval.Matches(s.terms, t) {
-			hit += wt
+			hit += w[t]
 		}
 	}
 	return hit / total
@@ -238,9 +130,6 @@ func coverage(w map[string]float64, total float64, s sentence) float64 {
 const (
 	maxSentences   = 3
 	maxAnswerRunes = 700
-	// minSentenceCover is the share of the question a best sentence must
-	// cover for the composer to answer at all.
-	minSentenceCover = 0.3
 	// contextWeight rewards sentences from passages that cover the whole
 	// question: the answer usually sits among the question's other words.
 	contextWeight = 0.2
@@ -252,53 +141,38 @@ type picked struct {
 	passage int
 }
 
-// compose picks the sentences of an extractive answer, best first. It
-// returns nil when no sentence answers the question well enough.
-func compose(q question, passages []retrieval.Passage) []picked {
-	cands := candidates(passages)
-	if len(cands) == 0 || q.total == 0 {
+// compose picks the sentences of an extractive answer, best first: the
+// candidate most likely to answer (probs, from the answerability model's
+// ranker), then what completes it. It returns nil when there is no
+// candidate.
+func compose(q terms, passages []retrieval.Passage, cands []sentence, probs []float64) []picked {
+	if len(cands) == 0 {
 		return nil
 	}
-	// "How many trucks…" cannot be answered from articles that never
-	// mention trucks, whatever numbers they hold.
-	if q.kind == askCount && q.countNoun != "" {
-		named := false
-		for _, s := range cands {
-			named = named || q.namesCounted(s)
-		}
-		if !named {
-			return nil
+	best := 0
+	for i := range cands {
+		if probs[i] > probs[best] {
+			best = i
 		}
 	}
-	best, bestScore := -1, 0.0
-	for i, s := range cands {
-		if q.kind == askCount && !q.answersCount(s) {
-			continue
-		}
-		cov := coverage(q.weights, q.total, s)
-		if cov < minSentenceCover {
-			continue
-		}
-		score := cov + q.typeBonus(s) + contextWeight*s.context
-		if best < 0 || score > bestScore {
-			best, bestScore = i, score
-		}
-	}
-	if best < 0 {
-		return nil
-	}
+	var out []picked
 	var chosen []int
 	size := 0
+	add := func(text string, passage int) {
+		out = append(out, picked{text: text, passage: passage})
+		size += utf8.RuneCountInString(text)
+	}
 	// Discount the terms already answered; reward names the chosen sentences
 	// introduced, so that a follow-on sentence about the same person counts.
 	residual := map[string]float64{}
 	var mean float64
-	for t, w := range q.weights {
-		residual[t] = w
-		mean += w / float64(len(q.weights))
+	for _, t := range q.keys {
+		residual[t] = q.weights[t]
+		mean += q.weights[t] / float64(len(q.keys))
 	}
+	rkeys := append([]string(nil), q.keys...)
 	update := func(s sentence) {
-		for t := range residual {
+		for _, t := range rkeys {
 			if retrieval.Matches(s.terms, t) {
 				residual[t] = q.weights[t] * 0.3
 			}
@@ -306,37 +180,49 @@ func compose(q question, passages []retrieval.Passage) []picked {
 		for _, n := range s.names {
 			if _, ok := residual[n]; !ok {
 				residual[n] = mean * 0.5
+				rkeys = append(rkeys, n)
 			}
 		}
 	}
-	// A sentence that names a speaker is best followed by what the speaker
-	// said, when the article quotes it next ("Mekdad told a news
-	// conference…" then "Mekdad said: \"If the armed terrorists…\"").
 	choose := func(i int) {
+		c := cands[i]
 		chosen = append(chosen, i)
-		size += utf8.RuneCountInString(cands[i].text)
-		update(cands[i])
-		for q := i + 1; q < min(i+3, len(cands)) && len(chosen) < maxSentences; q++ {
-			if quotesSpeaker(cands[i], cands[q], q == i+1) {
-				if !contains(chosen, q) && size+utf8.RuneCountInString(cands[q].text) <= maxAnswerRunes {
-					chosen = append(chosen, q)
-					size += utf8.RuneCountInString(cands[q].text)
-					update(cands[q])
+		// "They were given water and food" needs the sentence that says
+		// who they are.
+		if c.prev != "" && pronounStart.MatchString(c.text) && !containsText(out, c.prev) {
+			add(c.prev, c.passage)
+		}
+		add(c.text, c.passage)
+		update(c)
+		// A quote the sentence opens is closed by the sentences after it.
+		if opensQuote(c.text) && c.next != "" && !containsText(out, c.next) {
+			add(c.next, c.passage)
+		}
+		// A sentence that names a speaker is best followed by what the
+		// speaker said, when the article quotes it next.
+		for j := i + 1; j < min(i+3, len(cands)) && len(out) < maxSentences; j++ {
+			if quotesSpeaker(c, cands[j], j == i+1) {
+				if !contains(chosen, j) && !containsText(out, cands[j].text) && size+utf8.RuneCountInString(cands[j].text) <= maxAnswerRunes {
+					chosen = append(chosen, j)
+					add(cands[j].text, cands[j].passage)
+					update(cands[j])
 				}
 				break
 			}
 		}
 	}
 	choose(best)
+	bestCov := coverage(q.keys, q.weights, q.total, cands[best])
 	// Sources that report a different figure for the same thing are shown
 	// side by side rather than one picked.
-	if rival := disagreeing(q, cands, best, passages); rival >= 0 && !contains(chosen, rival) && len(chosen) < maxSentences {
+	if rival := disagreeing(q, cands, best, passages); rival >= 0 && !contains(chosen, rival) && len(out) < maxSentences {
 		choose(rival)
 	}
-	for len(chosen) < maxSentences {
+	bestScore := probs[best]
+	for len(out) < maxSentences {
 		next, nextScore := -1, 0.0
 		for i, s := range cands {
-			if contains(chosen, i) {
+			if contains(chosen, i) || containsText(out, s.text) || probs[i] < 0.5*bestScore {
 				continue
 			}
 			if size+utf8.RuneCountInString(s.text) > maxAnswerRunes {
@@ -350,13 +236,11 @@ func compose(q question, passages []retrieval.Passage) []picked {
 				continue
 			}
 			// A sentence from another article must stand on its own.
-			own := coverage(q.weights, q.total, s)
-			if passages[s.passage].ArticleID != passages[cands[best].passage].ArticleID && own < 0.8*coverage(q.weights, q.total, cands[best]) {
+			own := coverage(q.keys, q.weights, q.total, s)
+			if passages[s.passage].ArticleID != passages[cands[best].passage].ArticleID && own < 0.8*bestCov {
 				continue
 			}
-			score := coverage(residual, q.total, s) + q.typeBonus(s) + contextWeight*s.context - 0.3*red
-			// A sentence that continues a chosen one (the rest of a quote,
-			// what "he" or "they" did next) reads on naturally.
+			score := probs[i] + coverage(rkeys, residual, q.total, s) + contextWeight*s.context - 0.3*red
 			if contains(chosen, i-1) && cands[i-1].passage == s.passage && cands[i-1].para == s.para {
 				score += 0.1
 			}
@@ -364,16 +248,27 @@ func compose(q question, passages []retrieval.Passage) []picked {
 				next, nextScore = i, score
 			}
 		}
-		if next < 0 || nextScore < 0.5*bestScore {
+		if next < 0 {
 			break
 		}
 		choose(next)
 	}
-	out := make([]picked, len(chosen))
-	for i, c := range chosen {
-		out[i] = picked{text: cands[c].text, passage: cands[c].passage}
-	}
 	return out
+}
+
+// containsText reports whether a sentence is already in the answer.
+func containsText(ps []picked, text string) bool {
+	for _, p := range ps {
+		if p.text == text {
+			return true
+		}
+	}
+	return false
+}
+
+// opensQuote reports whether s opens a quotation it does not close.
+func opensQuote(s string) bool {
+	return strings.Count(s, "\"")%2 == 1 || strings.Count(s, "“") > strings.Count(s, "”")
 }
 
 // figureRe finds figures written in digits ("58", "2,500", "2.3").
@@ -393,22 +288,19 @@ func figures(s string) map[string]bool {
 // of the question, shares much of the best sentence's wording (and the
 // counted thing, for "how many"), and holds figures the best does not.
 // It returns -1 when there is none.
-func disagreeing(q question, cands []sentence, best int, passages []retrieval.Passage) int {
+func disagreeing(q terms, cands []sentence, best int, passages []retrieval.Passage) int {
 	b := cands[best]
 	bf := figures(b.text)
 	if len(bf) == 0 {
 		return -1
 	}
-	bestCov := coverage(q.weights, q.total, b)
+	bestCov := coverage(q.keys, q.weights, q.total, b)
 	rival, rivalCov := -1, 0.0
 	for i, s := range cands {
 		if i == best {
 			continue
 		}
-		if q.kind == askCount && !q.namesCounted(s) {
-			continue
-		}
-		cov := coverage(q.weights, q.total, s)
+		cov := coverage(q.keys, q.weights, q.total, s)
 		if cov < 0.8*bestCov || jaccard(s.terms, b.terms) < 0.3 {
 			continue
 		}

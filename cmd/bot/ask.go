@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -46,6 +47,19 @@ func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 		for i, p := range ans.Passages {
 			fmt.Fprintf(stdout, "%d. %s fused=%.4f vector=%.3f keyword=%.2f coverage=%.2f relevant=%t\n   %s\n",
 				i+1, p.ID, p.Score, p.VectorScore, p.KeywordScore, p.Coverage, p.Relevant, oneLine(p.Text, 200))
+		}
+		cands, decision, err := a.engine.Candidates(ctx, q)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nAnswerable: p=%.3f (refused below %.3f). Best candidate sentences:\n", decision, a.engine.Threshold())
+		sort.SliceStable(cands, func(i, j int) bool { return cands[i].Prob > cands[j].Prob })
+		for i, c := range cands[:min(5, len(cands))] {
+			fmt.Fprintf(stdout, "%d. p=%.3f %s\n   %s\n", i+1, c.Prob, c.ArticleID, oneLine(c.Text, 200))
+			for j, f := range c.Features {
+				fmt.Fprintf(stdout, "%s%s=%.2f", map[bool]string{true: "   ", false: " "}[j == 0], answer.FeatureNames[j], f)
+			}
+			fmt.Fprintln(stdout)
 		}
 	}
 	return nil

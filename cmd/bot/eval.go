@@ -43,6 +43,11 @@ type evalResult struct {
 	LatencyP95MS      float64 `json:"latency_ms_p95"`
 	Mode              string  `json:"mode"`
 	Retrieval         string  `json:"retrieval"`
+	// Misses counts why questions failed: the passages lacked the facts
+	// (retrieval), the facts were retrieved but the bot refused (refused),
+	// it answered with other sentences (wrong_sentence), or it answered a
+	// question the articles do not answer (answered_unanswerable).
+	Misses map[string]int `json:"misses"`
 }
 
 func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
@@ -52,6 +57,7 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	k := fs.Int("k", 0, "passages retrieved per question (default TOP_K, 5)")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object on the last line")
 	mode := fs.String("retrieval", "", "override RETRIEVAL_MODE: hybrid, vector or keyword")
+	only := fs.String("docs", "", "comma-separated article IDs: measure only their questions (a split; unanswerable questions belong to the article of the answerable one before them)")
 	commonFlags(fs, &cfg)
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return errSilent
@@ -74,11 +80,29 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	if *only != "" {
+		keep := map[string]bool{}
+		for _, d := range strings.Split(*only, ",") {
+			keep[strings.TrimSpace(d)] = true
+		}
+		docs := questionDocs(qs)
+		var sel []evalQuestion
+		for i, q := range qs {
+			if keep[docs[i]] {
+				sel = append(sel, q)
+			}
+		}
+		if len(sel) == 0 {
+			return fmt.Errorf("--docs %s: no questions of those articles", *only)
+		}
+		qs = sel
+	}
 	a, err := setupWarn(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	res := evalResult{K: cfg.TopK, Retrieval: string(cfg.RetrievalMode), Mode: answer.ModeExtractive}
+	res := evalResult{K: cfg.TopK, Retrieval: string(cfg.RetrievalMode), Mode: answer.ModeExtractive,
+		Misses: map[string]int{"retrieval": 0, "refused": 0, "wrong_sentence": 0, "answered_unanswerable": 0}}
 	if cfg.chatEnabled() {
 		res.Mode = answer.ModeLLM
 	}
@@ -97,8 +121,11 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 			res.Unanswerable++
 			if ans.Refused {
 				refused++
-			} else if !*asJSON {
-				fmt.Fprintf(stdout, "%s answered, should refuse: %q\n", q.ID, oneLine(ans.Text, 120))
+			} else {
+				res.Misses["answered_unanswerable"]++
+				if !*asJSON {
+					fmt.Fprintf(stdout, "%s answered_unanswerable %q: %q\n", q.ID, oneLine(q.Question, 80), oneLine(ans.Text, 120))
+				}
 			}
 			continue
 		}
@@ -110,7 +137,8 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 			docHit = docHit || contains(q.ExpectDocs, p.ArticleID)
 		}
 		var miss []string
-		if hasFacts(top.String(), q.ExpectFacts) {
+		retrieved := hasFacts(top.String(), q.ExpectFacts)
+		if retrieved {
 			recall++
 		} else {
 			miss = append(miss, "recall")
@@ -118,14 +146,17 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 		if docHit {
 			docRecall++
 		}
+		why := ""
 		if ans.Refused {
 			falseRefused++
 			miss = append(miss, "refused")
+			why = "refused"
 		} else {
 			if hasFacts(ans.Text, q.ExpectFacts) {
 				accurate++
 			} else {
 				miss = append(miss, "answer")
+				why = "wrong_sentence"
 			}
 			var cited strings.Builder
 			for _, s := range ans.Sources {
@@ -141,8 +172,14 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 				miss = append(miss, "support")
 			}
 		}
+		if why != "" && !retrieved {
+			why = "retrieval"
+		}
+		if why != "" {
+			res.Misses[why]++
+		}
 		if len(miss) > 0 && !*asJSON {
-			fmt.Fprintf(stdout, "%s missed %s: %q\n", q.ID, strings.Join(miss, ","), oneLine(ans.Text, 160))
+			fmt.Fprintf(stdout, "%s %s (missed %s) %q: %q\n", q.ID, orDash(why), strings.Join(miss, ","), oneLine(q.Question, 80), oneLine(ans.Text, 160))
 		}
 	}
 	ratio := func(n, d int) float64 {
@@ -176,7 +213,16 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	} {
 		fmt.Fprintf(stdout, "%-20s %g\n", row.name, row.v)
 	}
+	fmt.Fprintf(stdout, "misses: %d retrieval (facts not in the passages), %d refused, %d wrong sentence, %d answered unanswerable\n",
+		res.Misses["retrieval"], res.Misses["refused"], res.Misses["wrong_sentence"], res.Misses["answered_unanswerable"])
 	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func (c *config) setRetrieval(s string) error {

@@ -30,6 +30,8 @@ Commands:
   ingest                        sync the index with the corpus and report what changed
   eval --questions FILE [--k N] [--json]
                                 measure retrieval, answers and citations on a question set
+  train --set CORPUS=QUESTIONS... [--exclude-docs IDS] [--out FILE]
+                                fit the answer/refuse model on labelled questions
   (none)                        the Discord bot when DISCORD_TOKEN is set, else the console
   console                       interactive console: one question per line
   discord                       the Discord bot (needs DISCORD_TOKEN)
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdIngest(ctx, cfg, args, stdout, stderr)
 	case "eval":
 		return cmdEval(ctx, cfg, args, stdout, stderr)
+	case "train":
+		return cmdTrain(ctx, cfg, args, stdout, stderr)
 	case "summary":
 		return cmdSummary(ctx, cfg, args, stdout, stderr)
 	case "timeline":

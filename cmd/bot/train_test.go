@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/situationbot/bot/answer"
+	"github.com/situationbot/bot/internal/golden"
+)
+
+// TestTrainSample: the training command on a small fixed sample writes
+// exactly the model in testdata (deterministic training); refresh it with
+// -update after a change to the features or the fitting, and retrain the
+// shipped model the same way (README, "Measuring quality").
+func TestTrainSample(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "model.json")
+	stdout, _, err := runBot(t, nil, "", "train", "--set", "../../corpus=testdata/train-sample.jsonl", "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "20 answerable") && !strings.Contains(stdout, "30 training questions") {
+		t.Errorf("train reported %q", stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := answer.ParseModel(b); err != nil {
+		t.Fatalf("the model written does not parse: %v", err)
+	}
+	golden.Check(t, "testdata/train-sample.golden.json", string(b))
+}
+
+func TestTrainRejectsBadSets(t *testing.T) {
+	for _, args := range [][]string{
+		{"train"},
+		{"train", "--set", "no-equals-sign"},
+		{"train", "--set", "../../corpus=testdata/missing.jsonl"},
+	} {
+		if _, _, err := runBot(t, nil, "", args...); err == nil {
+			t.Errorf("run(%q) succeeded, want an error", args)
+		}
+	}
+}
+
+// TestEvalDeterministic: two evaluations of the same questions give the
+// same figures, and the breakdown accounts for every miss.
+func TestEvalDeterministic(t *testing.T) {
+	var prev evalResult
+	for i := 0; i < 2; i++ {
+		out, _, err := runBot(t, nil, "", "eval", "--questions", "../../eval/homs-heldout.jsonl", "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := strings.Split(strings.TrimSpace(out), "\n")
+		var res evalResult
+		if err := json.Unmarshal([]byte(rows[len(rows)-1]), &res); err != nil {
+			t.Fatal(err)
+		}
+		res.LatencyP50MS, res.LatencyP95MS = 0, 0
+		if i == 1 {
+			a, _ := json.Marshal(prev)
+			b, _ := json.Marshal(res)
+			if string(a) != string(b) {
+				t.Errorf("eval figures differ between runs:\n%s\n%s", a, b)
+			}
+		}
+		prev = res
+	}
+	answerableMisses := prev.Misses["retrieval"] + prev.Misses["refused"] + prev.Misses["wrong_sentence"]
+	wrong := int(float64(prev.Answerable)*(1-prev.AnswerAccuracy) + 0.5)
+	if answerableMisses != wrong {
+		t.Errorf("misses %v account for %d answerable questions, accuracy %v of %d says %d", prev.Misses, answerableMisses, prev.AnswerAccuracy, prev.Answerable, wrong)
+	}
+}
