@@ -92,7 +92,8 @@ type Bot struct {
 	fb     *feedbackLog
 	recent *answerCache
 	pages  *pageCache
-	convs  *conversations
+	convs  *conversations   // the bot's threads
+	dms    *dmConversations // direct-message channels' recent turns
 
 	refreshing sync.Mutex // held while a /refresh runs
 
@@ -140,7 +141,8 @@ func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh Refresh
 		fb:       newFeedbackLog(cfg.DataDir),
 		recent:   newAnswerCache(30*time.Minute, 2000),
 		pages:    newPageCache(30*time.Minute, 500),
-		convs:    newConversations(5000),
+		convs:    newConversations(maxThreads),
+		dms:      newDMConversations(maxDMs, dmMaxAge),
 		work:     work,
 		stopWork: stop,
 		ready:    make(chan struct{}),

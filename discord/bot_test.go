@@ -93,9 +93,18 @@ func (c *countingRefresh) run(ctx context.Context) (retrieval.Report, []error, e
 	return retrieval.Report{Unchanged: []string{"a", "b"}, Chunks: 16}, []error{&corpus.FileError{File: "broken.md", Err: corpus.ErrDate}}, nil
 }
 
+// startBot starts a bot on a new fake Discord, closed when the test ends.
 func startBot(t *testing.T, cfg Config, ans Answerer, lib Library) *harness {
 	t.Helper()
 	srv := discordtest.NewServer()
+	t.Cleanup(srv.Close) // after the bot has stopped: cleanups run last first
+	return startBotOn(t, srv, cfg, ans, lib)
+}
+
+// startBotOn starts a bot on srv, stopped when the test ends; a second bot
+// started on the same server after the first stops is a restart.
+func startBotOn(t *testing.T, srv *discordtest.Server, cfg Config, ans Answerer, lib Library) *harness {
+	t.Helper()
 	h := &harness{srv: srv, done: make(chan error, 1), dataDir: t.TempDir(), refresh: &countingRefresh{}}
 	cfg.Token = "test-token"
 	cfg.APIURL = srv.URL
@@ -116,10 +125,7 @@ func startBot(t *testing.T, cfg Config, ans Answerer, lib Library) *harness {
 	case <-time.After(10 * time.Second):
 		t.Fatal("bot not ready after 10 s")
 	}
-	t.Cleanup(func() {
-		h.stop(t)
-		srv.Close()
-	})
+	t.Cleanup(func() { h.stop(t) })
 	return h
 }
 

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -13,79 +12,11 @@ import (
 	"github.com/situationbot/bot/answer"
 )
 
-// conversation is the questions and answers of one thread the bot started.
-type conversation struct {
-	mu    sync.Mutex
-	turns []*answer.Turn
-}
-
-// ask records a question and returns the func that records its answer.
-// The question is recorded at once, so that a follow-up sent while it is
-// being answered is still read with it.
-func (c *conversation) ask(question string) (answered func(string)) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &answer.Turn{Question: question}
-	c.turns = append(c.turns, t)
-	if len(c.turns) > 20 {
-		c.turns = c.turns[len(c.turns)-20:]
-	}
-	return func(a string) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		t.Answer = a
-	}
-}
-
-func (c *conversation) history() []answer.Turn {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]answer.Turn, len(c.turns))
-	for i, t := range c.turns {
-		out[i] = *t
-	}
-	return out
-}
-
-// conversations maps the bot's threads to their conversations, and
-// remembers channels known not to be its threads, both bounded.
-type conversations struct {
-	mu    sync.Mutex
-	max   int
-	byID  map[string]*conversation // nil value: known not to be a bot thread
-	order []string
-}
-
-func newConversations(max int) *conversations {
-	return &conversations{max: max, byID: map[string]*conversation{}}
-}
-
-// lookup returns the conversation of channelID and whether the channel is
-// known at all.
-func (cs *conversations) lookup(channelID string) (*conversation, bool) {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	c, ok := cs.byID[channelID]
-	return c, ok
-}
-
-// set records what channelID is: a bot thread's conversation, or nil.
-func (cs *conversations) set(channelID string, c *conversation) {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	if _, ok := cs.byID[channelID]; !ok {
-		cs.order = append(cs.order, channelID)
-	}
-	cs.byID[channelID] = c
-	for len(cs.order) > cs.max {
-		delete(cs.byID, cs.order[0])
-		cs.order = cs.order[1:]
-	}
-}
-
-// onMessage handles messages: a mention of the bot (or a direct message)
-// is a question, answered in a new thread; a message in a thread the bot
-// started is a follow-up. Messages from bots, the bot included, are ignored.
+// onMessage handles messages: a mention of the bot is a question,
+// answered in a new thread; a message in a thread the bot started is a
+// follow-up, read with the thread's turns. A direct message is answered
+// in place, read with the channel's recent turns. Messages from bots, the
+// bot included, are ignored.
 func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	if m.Author == nil || m.Author.Bot || m.Author.ID == b.botID {
 		return
@@ -97,8 +28,10 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		}
 	}()
 	mentioned := slices.ContainsFunc(m.Mentions, func(u *discordgo.User) bool { return u != nil && u.ID == b.botID })
-	conv := b.threadConversation(m.ChannelID)
-	if conv == nil && !mentioned && m.GuildID != "" {
+	var conv *conversation
+	if m.GuildID == "" {
+		conv = b.dms.get(m.ChannelID)
+	} else if conv = b.threadConversation(m.ChannelID, m.ID); conv == nil && !mentioned {
 		return
 	}
 	text := stripMention(m.Content, b.botID)
@@ -126,19 +59,18 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 
 	target, ref := m.ChannelID, m.Reference()
 	q := text
-	if conv != nil {
-		// A follow-up: made standalone from the thread's last turns.
-		cq, err := b.ans.Condense(ctx, conv.history(), text)
-		if err != nil {
-			b.lg.Warn("condense failed, using the follow-up as it is", "message", m.ID, "err", err)
-		} else {
-			q = cq
-		}
+	switch {
+	case m.GuildID == "":
+		// A direct message: a reply, read with the channel's recent turns.
+		q = b.condense(ctx, conv, text, m.ID)
+	case conv != nil:
+		// A follow-up in a thread: read with the thread's turns.
+		q = b.condense(ctx, conv, text, m.ID)
 		ref = nil
-	} else if m.GuildID != "" {
+	default:
 		if th, err := b.startThread(ctx, m.Message, text); err == nil {
 			target, ref = th, nil
-			conv = &conversation{}
+			conv = newThread()
 			b.convs.set(th, conv)
 		} else {
 			b.lg.Info("no thread for this question, replying in the channel", "channel", m.ChannelID, "err", err)
@@ -157,7 +89,7 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		return
 	}
 	if answered != nil {
-		answered(a.Text)
+		answered(strings.TrimSpace(a.Text))
 	}
 	msgs := Render(a)
 	id := b.recent.put(a, m.Author.ID)
@@ -173,6 +105,22 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 			return
 		}
 	}
+}
+
+// condense makes a follow-up standalone from the turns of its
+// conversation; a first question, or a failure to condense, is left as
+// it is.
+func (b *Bot) condense(ctx context.Context, conv *conversation, text, messageID string) string {
+	history := conv.history()
+	if len(history) == 0 {
+		return text
+	}
+	q, err := b.ans.Condense(ctx, history, text)
+	if err != nil {
+		b.lg.Warn("condense failed, using the follow-up as it is", "message", messageID, "err", err)
+		return text
+	}
+	return q
 }
 
 // mentionRe matches a mention of a user: <@id> or <@!id>.
@@ -191,8 +139,9 @@ func stripMention(content, botID string) string {
 
 // threadConversation returns the conversation of channelID if it is a
 // thread the bot started, else nil. Threads started before a restart are
-// recognised by their owner and their history is read back.
-func (b *Bot) threadConversation(channelID string) *conversation {
+// recognised by their owner and their history is read back: the messages
+// before messageID, the one being answered, which is not its own history.
+func (b *Bot) threadConversation(channelID, messageID string) *conversation {
 	if c, known := b.convs.lookup(channelID); known {
 		return c
 	}
@@ -210,18 +159,18 @@ func (b *Bot) threadConversation(channelID string) *conversation {
 		b.convs.set(channelID, nil)
 		return nil
 	}
-	c := &conversation{}
-	for _, t := range b.readThread(ch) {
+	c := newThread()
+	for _, t := range b.readThread(ch, messageID) {
 		c.ask(t.Question)(t.Answer)
 	}
 	b.convs.set(channelID, c)
 	return c
 }
 
-// readThread rebuilds a thread's conversation from its messages: the
-// message it was started from, then users' questions each followed by the
-// bot's answer.
-func (b *Bot) readThread(ch *discordgo.Channel) []answer.Turn {
+// readThread rebuilds a thread's conversation from its messages before
+// the message beforeID: the message it was started from, then users'
+// questions each followed by the bot's answer.
+func (b *Bot) readThread(ch *discordgo.Channel, beforeID string) []answer.Turn {
 	opts, cancel := b.rest(context.Background())
 	defer cancel()
 	var turns []answer.Turn
@@ -230,7 +179,7 @@ func (b *Bot) readThread(ch *discordgo.Channel) []answer.Turn {
 			turns = append(turns, answer.Turn{Question: stripMention(start.Content, b.botID)})
 		}
 	}
-	msgs, err := b.s.ChannelMessages(ch.ID, 50, "", "", "", opts...)
+	msgs, err := b.s.ChannelMessages(ch.ID, 50, beforeID, "", "", opts...)
 	if err != nil {
 		b.lg.Warn("cannot read thread history", "thread", ch.ID, "err", err)
 		return turns
@@ -242,7 +191,7 @@ func (b *Bot) readThread(ch *discordgo.Channel) []answer.Turn {
 		}
 		switch {
 		case m.Author.ID == b.botID && len(turns) > 0 && turns[len(turns)-1].Answer == "":
-			turns[len(turns)-1].Answer = m.Content
+			turns[len(turns)-1].Answer = answerPart(m.Content)
 		case !m.Author.Bot && m.Content != "":
 			turns = append(turns, answer.Turn{Question: stripMention(m.Content, b.botID)})
 		}

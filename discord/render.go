@@ -28,13 +28,23 @@ func Render(a answer.Answer) []string {
 	return Split(body, MaxMessage)
 }
 
+// sourcesHeading heads the sources under an answer.
+const sourcesHeading = "**Sources**"
+
+// answerPart returns the answer of a message Render made, without the
+// sources under it: what a conversation remembers of the answer.
+func answerPart(content string) string {
+	text, _, _ := strings.Cut(content, "\n\n"+sourcesHeading)
+	return strings.TrimSpace(text)
+}
+
 // renderSources lists the sources under an answer.
 func renderSources(sources []answer.Source) string {
 	if len(sources) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("**Sources**")
+	b.WriteString(sourcesHeading)
 	for _, s := range sources {
 		fmt.Fprintf(&b, "\n[%d] **%s** — %s", s.N, oneLine(s.Title, 200), corpus.HumanDate(s.Published))
 		if s.URL != "" {

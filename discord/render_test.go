@@ -186,3 +186,20 @@ func TestRewriteTransport(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestAnswerPart(t *testing.T) {
+	tests := []struct {
+		name, content, want string
+	}{
+		{"answer with sources", "The government said 58 [1].\n\n**Sources**\n[1] **Title** — 7 Feb 2014", "The government said 58 [1]."},
+		{"refusal without sources", "I couldn't find that.", "I couldn't find that."},
+		{"sources mentioned in the text", "The **Sources** say 58 [1].", "The **Sources** say 58 [1]."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := answerPart(tc.content); got != tc.want {
+				t.Errorf("answerPart(%q) = %q, want %q", tc.content, got, tc.want)
+			}
+		})
+	}
+}
