@@ -158,7 +158,7 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 		if nothingRetrieved(passages, e.minSim) {
 			return e.refuse(a), nil
 		}
-		la, err := e.askModel(ctx, q, passages, onDelta)
+		la, err := e.askModel(ctx, searchText(pq, q), passages, onDelta)
 		if err == nil {
 			la.Passages, la.AsOf = passages, a.AsOf
 			return asOf(la), nil

@@ -1,8 +1,12 @@
 package answer
 
 import (
+	"unicode"
+	"unicode/utf8"
+
 	"context"
 	"fmt"
+	"github.com/situationbot/bot/corpus"
 	"strings"
 
 	"github.com/situationbot/bot/question"
@@ -41,6 +45,18 @@ func (e *Engine) judge(pq question.Question, passages []retrieval.Passage) judge
 		}
 	}
 	j := judgement{terms: newTerms(weights), cands: candidates(passages)}
+	var arts []corpus.Article
+	for _, a := range e.search.Articles() {
+		for _, p := range passages {
+			if p.ArticleID == a.ID {
+				arts = append(arts, a)
+				break
+			}
+		}
+	}
+	if typedInLowerCase(pq.Text) {
+		pq.Names = namesByCorpus(pq.Text, arts)
+	}
 	r := read(e.lex, pq, weights, unseen)
 	maxKW := 0.0
 	for _, p := range passages {
@@ -49,13 +65,8 @@ func (e *Engine) judge(pq question.Question, passages []retrieval.Passage) judge
 	var eligible [][]float64
 	vecs := newMemo(e.lex, e.words)
 	inArticle := map[string]float64{}
-	for _, a := range e.search.Articles() {
-		for _, p := range passages {
-			if p.ArticleID == a.ID {
-				inArticle[a.ID] = r.namesMet(vecs, a.Title+"\n"+a.Body)
-				break
-			}
-		}
+	for _, a := range arts {
+		inArticle[a.ID] = r.namesMet(vecs, a.Title+"\n"+a.Body)
 	}
 	for _, c := range j.cands {
 		p := passages[c.passage]
@@ -71,6 +82,49 @@ func (e *Engine) judge(pq question.Question, passages []retrieval.Passage) judge
 	}
 	j.decision = e.model.decide(eligible)
 	return j
+}
+
+// typedInLowerCase reports whether a question has no capital after its
+// first letter: typed as in a chat, its names cannot be told by case.
+func typedInLowerCase(q string) bool {
+	for i, r := range q {
+		if i > 0 && unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// namesByCorpus finds the names in a question typed in lower case: its
+// words that the articles write with a capital inside a sentence
+// ("aleppo", "mekdad"), in the articles' spelling.
+func namesByCorpus(q string, arts []corpus.Article) []string {
+	proper := map[string]string{}
+	for _, a := range arts {
+		for _, para := range retrieval.Paragraphs(a.Body) {
+			for _, s := range retrieval.Sentences(para) {
+				for i, f := range strings.Fields(s) {
+					f = strings.Trim(f, `"'“”‘’(),.;:!?`)
+					r, _ := utf8.DecodeRuneInString(f)
+					if i == 0 || !unicode.IsUpper(r) || strings.ContainsAny(f, ".") {
+						continue
+					}
+					for _, w := range retrieval.Words(f) {
+						if !retrieval.IsStopword(w) {
+							proper[w] = f
+						}
+					}
+				}
+			}
+		}
+	}
+	var out []string
+	for _, w := range retrieval.Words(q) {
+		if name, ok := proper[w]; ok && !retrieval.IsStopword(w) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Indexes of the hard constraints among the features.

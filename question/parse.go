@@ -38,7 +38,7 @@ func (t Type) String() string {
 
 // Question is a parsed question.
 type Question struct {
-	Text    string   // normalised (see Normalize), without Context
+	Text string // normalised (see Normalize), without Context
 	// Context is what a follow-up carries of its thread: the text of a
 	// trailing "(about: …; following up on: …)" that answer.Condense adds.
 	// It names the subject; the question is Text.
