@@ -44,6 +44,10 @@ type qterm struct {
 	vec    []float32
 }
 
+// synonymSimilarity is the least word-vector similarity at which a
+// WordNet synonym of a question word counts as a match.
+const synonymSimilarity = 0.35
+
 // nearWord is the word-vector similarity above which two words are
 // taken for the same thing said another way.
 const nearWord = 0.6
@@ -95,7 +99,10 @@ func read(lex *lexicon.Lexicon, q question.Question, weights map[string]float64,
 		}
 		for _, l := range lex.Lemmas(w) {
 			for _, s := range lex.Synonyms(l) {
-				if !strings.Contains(s, " ") {
+				// WordNet lists every sense: "weather" the verb is
+				// "endure". A synonym counts only if news text also uses
+				// the two words alike.
+				if !strings.Contains(s, " ") && lex.Similarity(l, s) >= synonymSimilarity {
 					t.syn[s] = true
 				}
 			}
