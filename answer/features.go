@@ -42,6 +42,7 @@ type qterm struct {
 	syn    map[string]bool // lemmas of its WordNet synonyms
 	weight float64
 	vec    []float32
+	name   bool // one of the question's names, or a month or weekday
 }
 
 // synonymSimilarity is the least word-vector similarity at which a
@@ -72,6 +73,12 @@ type reading struct {
 func read(lex *lexicon.Lexicon, q question.Question, weights map[string]float64, unseen map[string]bool) reading {
 	r := reading{q: q, unseen: unseen}
 	seen := map[string]bool{}
+	nameWords := map[string]bool{}
+	for _, n := range q.Names {
+		for _, w := range retrieval.Words(n) {
+			nameWords[w] = true
+		}
+	}
 	var prev string
 	// A follow-up's thread context counts, but less than its own words:
 	// it says what the question is about, not what it asks.
@@ -97,6 +104,7 @@ func read(lex *lexicon.Lexicon, q question.Question, weights map[string]float64,
 		if i >= own {
 			t.weight *= contextShare
 		}
+		t.name = nameWords[w] || dateRe.MatchString(w)
 		for _, l := range lex.Lemmas(w) {
 			for _, s := range lex.Synonyms(l) {
 				// WordNet lists every sense: "weather" the verb is

@@ -50,7 +50,7 @@ func wordsOf(m *memo, texts ...string) sentenceWords {
 
 // match grades how a sentence holds a question term: 1 exactly (same stem
 // or lemma), 0.9 through a synonym, else the best word-vector similarity
-// (kind 0, 1, 2 for exact, synonym, vector).
+// (kind 0, 1, 2 for exact, synonym or paraphrase, weaker vector).
 func (sw sentenceWords) match(t qterm, vecs *memo) (float64, int) {
 	if sw.stems[t.stem] || sw.lemmas[t.lemma] || sw.lemmas[t.word] {
 		return 1, 0
@@ -68,8 +68,18 @@ func (sw sentenceWords) match(t qterm, vecs *memo) (float64, int) {
 			}
 		}
 	}
+	if best >= paraphraseSimilarity && !t.name {
+		// As close as synonyms get ("agreed" and "deal"): the same thing
+		// said another way. Names never match this way: Aleppo is near
+		// Homs, and is not Homs.
+		return best, 1
+	}
 	return best, 2
 }
+
+// paraphraseSimilarity is the word-vector similarity from which a word
+// of the sentence stands for a question word as a synonym would.
+const paraphraseSimilarity = 0.75
 
 // memo remembers what answering one question looked up: each word's
 // stem, lemmas and vector, each text's words and terms.
