@@ -141,7 +141,7 @@ type wordCache struct {
 	m  map[string]wordInfo
 }
 
-const maxCachedWords = 200_000
+const maxCachedWords = 50_000
 
 func newWordCache() *wordCache { return &wordCache{m: map[string]wordInfo{}} }
 
