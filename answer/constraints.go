@@ -3,7 +3,6 @@ package answer
 import (
 	"strings"
 
-	"github.com/situationbot/bot/lexicon"
 	"github.com/situationbot/bot/question"
 	"github.com/situationbot/bot/retrieval"
 )
@@ -14,7 +13,8 @@ import (
 // countHeadMissing reports whether a "how many X" question's X (by stem,
 // lemma or synonym) is missing from the sentence and its context: a
 // count of something else does not answer it.
-func (r reading) countHeadMissing(lex *lexicon.Lexicon, sw sentenceWords) bool {
+func (r reading) countHeadMissing(m *memo, sw sentenceWords) bool {
+	lex := m.lex
 	h := r.q.Head
 	if r.q.Type != question.Count || h == "" || h == "times" || h == "time" {
 		return false
@@ -25,6 +25,14 @@ func (r reading) countHeadMissing(lex *lexicon.Lexicon, sw sentenceWords) bool {
 	for _, l := range lex.Lemmas(h) {
 		for _, syn := range lex.Synonyms(l) {
 			if sw.lemmas[syn] {
+				return false
+			}
+		}
+	}
+	// Or a word as close as a synonym: "troops" for "soldiers".
+	if hv := lex.Vector(h); hv != nil {
+		for _, w := range sw.words {
+			if v := m.get(w); v != nil && dot(hv, v) >= paraphraseSimilarity {
 				return false
 			}
 		}

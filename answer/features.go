@@ -127,7 +127,6 @@ var pronounStart = regexp.MustCompile(`^["“]?(?:He|She|They|It|This|That|These
 
 // features computes the feature vector of candidate s for question r.
 func (r reading) features(vecs *memo, s sentence, prev string, title string, p retrieval.Passage, rank int, maxKeyword float64) []float64 {
-	lex := vecs.lex
 	own := wordsOf(vecs, s.text)
 	pw, nw := wordsOf(vecs, s.prev), wordsOf(vecs, s.next)
 	var prevHit, nextHit float64
@@ -210,7 +209,7 @@ func (r reading) features(vecs *memo, s sentence, prev string, title string, p r
 	f[27] = b2f(r.polarityMismatch(prev + " " + s.text))
 	f[28] = b2f(s.prev == "")
 	f[29], f[30], f[31] = unseenW/total, alignMin, r.namesInCorpus()
-	f[33] = b2f(r.countHeadMissing(lex, ctx))
+	f[33] = b2f(r.countHeadMissing(vecs, ctx))
 	return f
 }
 
