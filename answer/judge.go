@@ -23,18 +23,6 @@ type judgement struct {
 	decision float64   // the decider's: the question is answerable here
 }
 
-// best returns the index of the most likely answer, -1 when there are no
-// candidates.
-func (j judgement) best() int {
-	b := -1
-	for i, p := range j.probs {
-		if b < 0 || p > j.probs[b] {
-			b = i
-		}
-	}
-	return b
-}
-
 // judge scores every candidate sentence of the passages against pq.
 func (e *Engine) judge(pq question.Question, passages []retrieval.Passage) judgement {
 	weights := e.search.TermWeights(pq.Text + " " + pq.Context)
