@@ -14,30 +14,48 @@ import (
 // lemma or synonym) is missing from the sentence and its context: a
 // count of something else does not answer it.
 func (r reading) countHeadMissing(m *memo, sw sentenceWords) bool {
-	lex := m.lex
 	h := r.q.Head
 	if r.q.Type != question.Count || h == "" || h == "times" || h == "time" {
 		return false
 	}
-	if sw.stems[retrieval.Stem(h)] || sw.lemmas[lex.Lemma(h)] {
-		return false
+	return !mentions(m, sw, h)
+}
+
+// focusMissing reports whether a word of the question's focus (the
+// "prime minister" of "who is the prime minister") is missing from the
+// sentence and its context.
+func (r reading) focusMissing(m *memo, sw sentenceWords) bool {
+	for _, f := range r.q.Focus {
+		if !mentions(m, sw, f) {
+			return true
+		}
 	}
-	for _, l := range lex.Lemmas(h) {
+	return false
+}
+
+// mentions reports whether sw holds w by stem, lemma or WordNet synonym,
+// or by a word as close as a synonym in the vectors ("troops" for
+// "soldiers").
+func mentions(m *memo, sw sentenceWords, w string) bool {
+	lex := m.lex
+	if sw.stems[retrieval.Stem(w)] || sw.lemmas[lex.Lemma(w)] {
+		return true
+	}
+	for _, l := range lex.Lemmas(w) {
 		for _, syn := range lex.Synonyms(l) {
 			if sw.lemmas[syn] {
-				return false
+				return true
 			}
 		}
 	}
-	// Or a word as close as a synonym: "troops" for "soldiers".
-	if hv := lex.Vector(h); hv != nil {
-		for _, w := range sw.words {
-			if v := m.get(w); v != nil && dot(hv, v) >= paraphraseSimilarity {
-				return false
+	if wv := lex.Vector(w); wv != nil {
+		for _, x := range sw.words {
+			if v := m.get(x); v != nil && dot(wv, v) >= paraphraseSimilarity {
+				return true
 			}
 		}
 	}
-	return true
+	return false
 }
 
 // namesInCorpus is the share of the question's names whose words all

@@ -32,6 +32,7 @@ var FeatureNames = []string{
 	"passage_rank", "passage_keyword", "passage_cover", "sentence_length", "starts_pronoun",
 	"title_cover", "prev_cover", "next_cover", "polarity_mismatch", "first_in_paragraph",
 	"unseen_share", "align_min", "names_in_corpus", "names_in_article", "count_head_missing",
+	"focus_missing",
 }
 
 // qterm is a content word of the question.
@@ -210,6 +211,7 @@ func (r reading) features(vecs *memo, s sentence, prev string, title string, p r
 	f[28] = b2f(s.prev == "")
 	f[29], f[30], f[31] = unseenW/total, alignMin, r.namesInCorpus()
 	f[33] = b2f(r.countHeadMissing(vecs, ctx))
+	f[34] = b2f(r.focusMissing(vecs, ctx))
 	return f
 }
 

@@ -124,6 +124,7 @@ var (
 	typeFeature         = featureIndex("type_present")
 	contextFeature      = featureIndex("cover_context")
 	unseenFeature       = featureIndex("unseen_share")
+	focusFeature        = featureIndex("focus_missing")
 )
 
 func featureIndex(name string) int {
@@ -150,11 +151,12 @@ const maxUnseenShare = 0.5
 // the question writes in digits, and it does not qualify a role the
 // question names with a modifier the question does not use ("deputy
 // foreign minister" for "foreign minister", or the other way round), for
-// "how many X" it mentions X, and when a count, a date or a duration is
+// "how many X" it mentions X, it mentions the question's focus ("prime
+// minister" in "who is the prime minister"), and when a count, a date or a duration is
 // asked it states one. A candidate that does not can never be the
 // answer.
 func meetsConstraints(t question.Type, f []float64) bool {
-	if f[contextFeature] == 0 || f[unseenFeature] >= maxUnseenShare || f[namesArticleFeature] != 1 || f[numbersFeature] != 1 || f[modifierFeature] != 0 || f[countFeature] != 0 {
+	if f[contextFeature] == 0 || f[unseenFeature] >= maxUnseenShare || f[namesArticleFeature] != 1 || f[numbersFeature] != 1 || f[modifierFeature] != 0 || f[countFeature] != 0 || f[focusFeature] != 0 {
 		return false
 	}
 	switch t {

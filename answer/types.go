@@ -17,6 +17,9 @@ var (
 	dateRe     = regexp.MustCompile(`(?i)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|yesterday|today|tomorrow|tonight|last (?:week|month|year)|next (?:week|month|year)|(?:1[0-9]|20)\d\d|\d{4}s|\d+(?:st|nd|rd|th) century)\b`)
 	reasonRe   = regexp.MustCompile(`(?i)\b(because|since|due to|as a result|owing to|so that|in order to|so as to|reason|caus(e|ed|es)|result(s|ed)? (in|from)|thanks to|lead(s)? to|led to)\b`)
 	orgWordRe  = regexp.MustCompile(`\b(?:[A-Z][a-z]+ )*(?:Ministry|Council|Committee|Organi[sz]ation|Agency|Association|Society|Crescent|Cross|Union|Nations|Department|University|Institute|Army|Front|Coalition|Party|Command|Office|Commission|Bank|Company|Corporation|Government|Court|Observatory|Network|Service|Forces|Group|League|Brigade|Movement)\b|\b[A-Z]{2,}\b`)
+	// compoundRe finds a number joined to a unit of time: "three-day",
+	// "3-year-old".
+	compoundRe = regexp.MustCompile(`(?i)\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)-(second|minute|hour|day|night|week|month|year)s?(-old)?\b`)
 	// countRe finds a count: a figure or a number word, not a vague
 	// quantifier ("many", "few").
 	countRe  = regexp.MustCompile(`(?i)\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|scores|twice|once|thrice|single|both)\b`)
@@ -29,7 +32,8 @@ func (r reading) typePresent(text string) bool {
 	novel := r.withoutQuestionWords(text)
 	switch r.q.Type {
 	case question.Count:
-		return countRe.MatchString(novel)
+		// "a three-day ceasefire" counts days, not what was asked about.
+		return countRe.MatchString(compoundRe.ReplaceAllString(novel, " "))
 	case question.Amount:
 		return numberRe.MatchString(novel)
 	case question.Duration, question.Age:

@@ -43,8 +43,12 @@ type Question struct {
 	// trailing "(about: …; following up on: …)" that answer.Condense adds.
 	// It names the subject; the question is Text.
 	Context string
-	Type    Type     // the kind of answer wanted
-	Head    string   // the head noun after the wh-word ("organization" in "which organization's paramedics"), lower case
+	Type    Type   // the kind of answer wanted
+	Head    string // the head noun after the wh-word ("organization" in "which organization's paramedics"), lower case
+	// Focus are the words that name the role a "who is the …" question
+	// asks about, which any answer must mention: "prime minister" in
+	// "who is the prime minister of Syria?". Lower case.
+	Focus   []string
 	Names   []string // capitalised words and acronyms after the first word: names the answer must respect
 	Numbers []string // numbers the question states (see Numbers)
 	// Figures are the numbers it writes in digits ("58", "2,500" as
@@ -72,6 +76,7 @@ func Parse(raw string) Question {
 		lower[i] = strings.ToLower(w)
 	}
 	q.Type, q.Head = answerType(lower)
+	q.Focus = focus(lower)
 	q.Names = names(words)
 	q.Numbers = Numbers(q.Text)
 	for _, f := range figureRe.FindAllString(q.Text, -1) {
@@ -233,6 +238,53 @@ func plural(x string) bool {
 		return true
 	}
 	return len(x) > 3 && strings.HasSuffix(x, "s") && !strings.HasSuffix(x, "ss") && !strings.HasSuffix(x, "us")
+}
+
+// genericNouns say how something is asked, not what it is about: "what
+// is the term for…", "what is the name of…".
+var genericNouns = map[string]bool{
+	"term": true, "name": true, "word": true, "phrase": true, "type": true, "kind": true, "sort": true,
+	"process": true, "method": true, "way": true, "reason": true, "example": true, "part": true,
+	"number": true, "amount": true, "value": true, "purpose": true, "result": true, "effect": true,
+	"role": true, "thing": true, "one": true, "other": true, "main": true, "first": true, "last": true,
+	"best": true, "most": true, "same": true, "different": true, "new": true, "current": true,
+}
+
+// focus finds the words a question is about (see Question.Focus): the
+// role after "who is the" ("who is the prime minister of Syria?" asks
+// for a prime minister). Other patterns were measured too strict: "what
+// is the X" and "which X" questions are often answered by sentences that
+// never say X ("what vesicle…" → "a phagosome").
+func focus(w []string) []string {
+	for i := 0; i+2 < len(w); i++ {
+		if w[i] != "who" || !isCopula(w[i+1]) {
+			continue
+		}
+		j := i + 2
+		if w[j] == "the" || w[j] == "a" || w[j] == "an" {
+			j++
+		}
+		var out []string
+		for ; j < len(w) && len(out) < 4; j++ {
+			x := strings.TrimSuffix(strings.TrimSuffix(w[j], "'s"), "’s")
+			if prepositions[x] || strings.ContainsAny(x, "?!.,") {
+				break
+			}
+			if !genericNouns[x] {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func isCopula(x string) bool { return x == "is" || x == "was" || x == "are" || x == "were" }
+
+var prepositions = map[string]bool{
+	"of": true, "in": true, "at": true, "for": true, "on": true, "to": true, "from": true, "by": true,
+	"with": true, "about": true, "during": true, "after": true, "before": true, "that": true, "who": true,
+	"which": true, "when": true, "where": true, "and": true, "or": true, "according": true,
 }
 
 // headAfter returns the first word after position i that is not an

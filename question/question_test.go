@@ -111,3 +111,22 @@ func TestParseFollowUpContext(t *testing.T) {
 		t.Errorf("Parse = type %v, names %q; want person and no names (the context's names are not the question's)", q.Type, q.Names)
 	}
 }
+
+func TestFocus(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"whos the syrian prime minister", []string{"syrian", "prime", "minister"}},
+		{"Who is the deputy governor of Homs?", []string{"deputy", "governor"}},
+		{"Who was the spokeswoman of the US State Department?", []string{"spokeswoman"}},
+		{"Which charity ran the shelter?", nil},
+		{"What is the capital of Syria?", nil},
+		{"How many aid trucks entered Homs?", nil},
+		{"When did the talks resume?", nil},
+	} {
+		if got := Parse(tc.q).Focus; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Parse(%q).Focus = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}
