@@ -130,6 +130,12 @@ func coverage(keys []string, w map[string]float64, total float64, s sentence) fl
 const (
 	maxSentences   = 3
 	maxAnswerRunes = 700
+	// extraShare is how likely, beside the best sentence, a further
+	// sentence must be to join the answer: at half, answers to "how many"
+	// questions trailed other counts; at 0.8 they keep to the point
+	// (measured on the training sets: squad accuracy 0.884 → 0.876,
+	// citation precision 0.990 → 0.994).
+	extraShare = 0.8
 	// contextWeight rewards sentences from passages that cover the whole
 	// question: the answer usually sits among the question's other words.
 	contextWeight = 0.2
@@ -222,7 +228,7 @@ func compose(q terms, passages []retrieval.Passage, cands []sentence, probs []fl
 	for len(out) < maxSentences {
 		next, nextScore := -1, 0.0
 		for i, s := range cands {
-			if contains(chosen, i) || containsText(out, s.text) || probs[i] < 0.5*bestScore {
+			if contains(chosen, i) || containsText(out, s.text) || probs[i] < extraShare*bestScore {
 				continue
 			}
 			if size+utf8.RuneCountInString(s.text) > maxAnswerRunes {
