@@ -76,3 +76,35 @@ func TestEvalDeterministic(t *testing.T) {
 		t.Errorf("misses %v account for %d answerable questions, accuracy %v of %d says %d", prev.Misses, answerableMisses, prev.AnswerAccuracy, prev.Answerable, wrong)
 	}
 }
+
+// TestQualityFloors: the shipped model on the shipped corpus keeps the
+// figures it was committed with, within a margin: on the held-out news
+// questions (never trained on), and on the shared dev questions when
+// ../shared is there. A change that drops below a floor has to say why.
+func TestQualityFloors(t *testing.T) {
+	type floor struct {
+		file                        string
+		accuracy, refusal, maxFalse float64
+	}
+	floors := []floor{{"../../eval/homs-heldout.jsonl", 0.75, 0.25, 0.12}}
+	if _, err := os.Stat("../../../shared/eval/dev.jsonl"); err == nil {
+		floors = append(floors, floor{"../../../shared/eval/dev.jsonl", 0.95, 0.95, 0.05})
+	} else {
+		t.Log("../shared is absent: the dev questions are not measured")
+	}
+	for _, f := range floors {
+		out, _, err := runBot(t, nil, "", "eval", "--questions", f.file, "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := strings.Split(strings.TrimSpace(out), "\n")
+		var res evalResult
+		if err := json.Unmarshal([]byte(rows[len(rows)-1]), &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.AnswerAccuracy < f.accuracy || res.RefusalRate < f.refusal || res.FalseRefusalRate > f.maxFalse || res.CitationPrecision < 0.85 {
+			t.Errorf("%s: accuracy %v (floor %v), refusal %v (floor %v), false refusal %v (ceiling %v), citation precision %v (floor 0.85)",
+				f.file, res.AnswerAccuracy, f.accuracy, res.RefusalRate, f.refusal, res.FalseRefusalRate, f.maxFalse, res.CitationPrecision)
+		}
+	}
+}
