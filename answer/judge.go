@@ -1,14 +1,13 @@
 package answer
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"context"
-	"fmt"
 	"github.com/situationbot/bot/corpus"
-	"strings"
-
 	"github.com/situationbot/bot/question"
 	"github.com/situationbot/bot/retrieval"
 )
