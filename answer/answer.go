@@ -160,7 +160,7 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 		}
 		la, err := e.askModel(ctx, searchText(pq, q), passages, onDelta)
 		if err == nil {
-			la.Passages, la.AsOf = passages, a.AsOf
+			la.Question, la.Passages, la.AsOf = q, passages, a.AsOf
 			return asOf(la), nil
 		}
 		e.lg.Warn("chat model failed, answering extractively", "err", err)

@@ -3,20 +3,23 @@ package answer
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
 )
 
-// Model is the answerability model, in two parts. The ranker, a logistic
-// regression, gives each (question, sentence) pair the probability that the
-// sentence answers the question; it picks the answer. The decider looks
-// at the question and its best sentence together (the ranker's features
-// of that sentence, its probability and its lead over the next) and gives
-// the probability that the question is answerable at all (gradient-boosted
-// trees, trees.go); below Threshold
-// the question is refused. Both are trained by `bot train` (train.go) and
-// shipped as answerability.json.
+// Model is the answerability model, in two parts. The ranker, a
+// conditional logit (a linear score per (question, sentence) pair, fitted
+// as a softmax over each question's candidates, fit.go), orders the
+// candidates; it picks the answer. Its score goes through a sigmoid for
+// the decider, but only its order and differences mean anything. The
+// decider looks at the question and its best sentence together (the
+// ranker's features of that sentence, its score and its lead over the
+// next) and gives the probability that the answer it would give is right
+// (gradient-boosted trees, trees.go); below Threshold the question is
+// refused. Both are trained by `bot train` (train.go) and shipped as
+// answerability.json.
 type Model struct {
 	Ranker    Logistic `json:"ranker"`
 	Decider   Trees    `json:"decider"`
@@ -26,7 +29,8 @@ type Model struct {
 	Training TrainingInfo `json:"training"`
 }
 
-// Logistic is a logistic regression on standardised features.
+// Logistic is a linear model on standardised features, read through a
+// sigmoid.
 type Logistic struct {
 	Features []string  `json:"features"`
 	Mean     []float64 `json:"mean"`
@@ -96,8 +100,13 @@ func ParseModel(b []byte) (*Model, error) {
 		return nil, fmt.Errorf("decider features %q differ from this build's %q: retrain with `bot train`", m.Decider.Features, DecisionFeatureNames)
 	}
 	for _, t := range m.Decider.Trees {
-		for _, n := range t.Nodes {
-			if n.Feature >= len(DecisionFeatureNames) || (n.Feature >= 0 && (n.Left <= 0 || n.Right <= 0 || n.Left >= len(t.Nodes) || n.Right >= len(t.Nodes))) {
+		if len(t.Nodes) == 0 {
+			return nil, errors.New("decider tree has no nodes")
+		}
+		for i, n := range t.Nodes {
+			// Children come after their parent (trees are written in
+			// preorder), so a walk always ends at a leaf.
+			if n.Feature >= len(DecisionFeatureNames) || (n.Feature >= 0 && (n.Left <= i || n.Right <= i || n.Left >= len(t.Nodes) || n.Right >= len(t.Nodes))) {
 				return nil, fmt.Errorf("decider tree node %+v is malformed", n)
 			}
 		}

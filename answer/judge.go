@@ -175,7 +175,7 @@ type Candidate struct {
 	Context   string // the sentence before it in its paragraph
 	ArticleID string
 	Features  []float64
-	Prob      float64 // the ranker's probability that it answers; 0 when not Eligible
+	Prob      float64 // the ranker's score through a sigmoid (higher answers better); 0 when not Eligible
 	Eligible  bool    // it meets the question's hard constraints (names, numbers, role modifiers)
 }
 

@@ -54,6 +54,9 @@ func Train(exs []Example, opt TrainOptions) (*Model, error) {
 		opt.TargetFalseRefusal = 0.06
 	}
 	for _, ex := range exs {
+		if len(ex.Y) != len(ex.X) {
+			return nil, fmt.Errorf("example %s: %d labels for %d candidates", ex.ID, len(ex.Y), len(ex.X))
+		}
 		for _, x := range ex.X {
 			if len(x) != len(FeatureNames) {
 				return nil, fmt.Errorf("example %s: %d features, want %d", ex.ID, len(x), len(FeatureNames))

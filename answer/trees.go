@@ -167,8 +167,9 @@ func grow(tr *Tree, rows [][]float64, g, h, ws []float64, idx []int, cuts [][]fl
 	return me
 }
 
-// quantileCuts returns up to treeMaxCuts cut points for feature j: the
-// midpoints between distinct values at evenly spaced quantiles.
+// quantileCuts returns about treeMaxCuts (fewer than twice as many) cut
+// points for feature j: midpoints between distinct values, evenly spaced
+// among them.
 func quantileCuts(rows [][]float64, j int) []float64 {
 	vals := make([]float64, len(rows))
 	for i, x := range rows {

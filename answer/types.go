@@ -14,9 +14,11 @@ import (
 
 var (
 	durationRe = regexp.MustCompile(`(?i)\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few|many|half)[- ](?:and[- ]a[- ]half[- ])?(second|minute|hour|day|night|week|month|year|decade|century)s?\b|\b(?:a|an)[- ](minute|hour|day|night|week|month|year|decade|century)\b|\b(for|during|over|within|since|until)\b.*\b(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(y|ies))\b`)
-	dateRe     = regexp.MustCompile(`(?i)\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|yesterday|today|tomorrow|tonight|last (?:week|month|year)|next (?:week|month|year)|(?:1[0-9]|20)\d\d|\d{4}s|\d+(?:st|nd|rd|th) century)\b`)
-	reasonRe   = regexp.MustCompile(`(?i)\b(because|since|due to|as a result|owing to|so that|in order to|so as to|reason|caus(e|ed|es)|result(s|ed)? (in|from)|thanks to|lead(s)? to|led to)\b`)
-	orgWordRe  = regexp.MustCompile(`\b(?:[A-Z][a-z]+ )*(?:Ministry|Council|Committee|Organi[sz]ation|Agency|Association|Society|Crescent|Cross|Union|Nations|Department|University|Institute|Army|Front|Coalition|Party|Command|Office|Commission|Bank|Company|Corporation|Government|Court|Observatory|Network|Service|Forces|Group|League|Brigade|Movement)\b|\b[A-Z]{2,}\b`)
+	// dateRe finds a date or time; months need their capital, so that
+	// "talks may resume" and "march on" are not dates.
+	dateRe    = regexp.MustCompile(`(?i:\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight|last (?:week|month|year)|next (?:week|month|year)|(?:1[0-9]|20)\d\d|\d{4}s|\d+(?:st|nd|rd|th) century)\b)|\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b`)
+	reasonRe  = regexp.MustCompile(`(?i)\b(because|since|due to|as a result|owing to|so that|in order to|so as to|reason|caus(e|ed|es)|result(s|ed)? (in|from)|thanks to|lead(s)? to|led to)\b`)
+	orgWordRe = regexp.MustCompile(`\b(?:[A-Z][a-z]+ )*(?:Ministry|Council|Committee|Organi[sz]ation|Agency|Association|Society|Crescent|Cross|Union|Nations|Department|University|Institute|Army|Front|Coalition|Party|Command|Office|Commission|Bank|Company|Corporation|Government|Court|Observatory|Network|Service|Forces|Group|League|Brigade|Movement)\b|\b[A-Z]{2,}\b`)
 	// compoundRe finds a number joined to a unit of time: "three-day",
 	// "3-year-old".
 	compoundRe = regexp.MustCompile(`(?i)\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)-(second|minute|hour|day|night|week|month|year)s?(-old)?\b`)

@@ -36,7 +36,7 @@ var preambleRe = regexp.MustCompile(`(?i)^(?:` + strings.Join([]string{
 	`(?:i|we) (?:want|need|would like|wanna|'?d like) to know`,
 	`(?:tell|show|remind) (?:me|us)`,
 	`(?:any ?(?:one|body) know)`,
-}, "|") + `)\b[\s,:;!.\-–—]*`)
+}, "|") + `)(?:[\s,:;!.–—]+|$)`)
 
 // chatWords maps chat spellings and shorthand to the words the articles use.
 var chatWords = map[string]string{
@@ -73,7 +73,9 @@ func Normalize(s string) string {
 	out := fields[:0]
 	for _, f := range fields {
 		core, trail := splitTrailing(f)
-		if r, ok := chatWords[strings.ToLower(core)]; ok {
+		// Chat spellings are typed in lower case ("ppl", "u"); "U.N." or
+		// the "N." of "N. Korea" are not chat.
+		if r, ok := chatWords[core]; ok {
 			if r == "" {
 				if trail != "" && len(out) > 0 {
 					out[len(out)-1] += trail

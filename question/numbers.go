@@ -67,7 +67,7 @@ func Numbers(s string) []string {
 					total += cur * m
 					cur = 0
 				}
-			} else if w == "and" && n > 0 && j+1 < len(toks) {
+			} else if w == "and" && n > 0 && j > 0 && j+1 < len(toks) && scales[toks[j-1]] > 0 {
 				if _, ok := smallNumbers[toks[j+1]]; !ok {
 					break
 				}

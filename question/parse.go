@@ -79,15 +79,26 @@ func Parse(raw string) Question {
 	q.Focus = focus(lower)
 	q.Names = names(words)
 	q.Numbers = Numbers(q.Text)
-	for _, f := range figureRe.FindAllString(q.Text, -1) {
-		q.Figures = append(q.Figures, strings.TrimRight(strings.ReplaceAll(f, ",", ""), "."))
+	for _, loc := range figureRe.FindAllStringIndex(q.Text, -1) {
+		// The figure with the word after it, so that "1.5 million" reads
+		// as the sentence's "1.5 million" does.
+		end := loc[1]
+		if rest := strings.Fields(q.Text[end:]); len(rest) > 0 {
+			end = strings.Index(q.Text[end:], rest[0]) + end + len(rest[0])
+		}
+		if ns := Numbers(q.Text[loc[0]:end]); len(ns) > 0 {
+			q.Figures = append(q.Figures, ns[0])
+		}
 	}
 	for _, w := range lower {
 		if IsNegation(w) {
 			q.Negated = true
 		}
-		if RoleModifiers[w] {
-			q.Modifiers = append(q.Modifiers, w)
+		// "vice-president" has the modifier "vice".
+		for _, part := range strings.Split(w, "-") {
+			if RoleModifiers[part] {
+				q.Modifiers = append(q.Modifiers, part)
+			}
 		}
 	}
 	return q
@@ -290,7 +301,7 @@ var prepositions = map[string]bool{
 // headAfter returns the first word after position i that is not an
 // auxiliary or determiner: the head of "which (of the) organization's".
 func headAfter(w []string, i int) string {
-	for ; i < len(w) && i < 6; i++ {
+	for stop := i + 6; i < len(w) && i < stop; i++ {
 		x := strings.TrimSuffix(strings.TrimSuffix(w[i], "'s"), "’s")
 		switch x {
 		case "of", "the", "a", "an", "two", "these", "those", "this", "that", "kind", "type", "sort":

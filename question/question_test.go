@@ -19,6 +19,8 @@ func TestNormalize(t *testing.T) {
 		{"do you know", "do u know where the buses went", "Where the buses went"},
 		{"filler dropped, punctuation kept", "what did they eat lol?", "What did they eat?"},
 		{"only a greeting", "hello", "Hello"},
+		{"initial kept", "What did N. Korea say?", "What did N. Korea say?"},
+		{"hyphenated first word kept", "So-called rebels held what?", "So-called rebels held what?"},
 		{"names kept", "Who is Lakhdar Brahimi?", "Who is Lakhdar Brahimi?"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,6 +43,8 @@ func TestNumbers(t *testing.T) {
 		{"two hundred and five", []string{"205"}},
 		{"in 2014, one of them", []string{"2014", "1"}},
 		{"no numbers here", nil},
+		{"between one and two", []string{"1", "2"}},
+		{"the 19th century", []string{"19"}},
 	} {
 		if got := Numbers(tc.in); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("Numbers(%q) = %q, want %q", tc.in, got, tc.want)
@@ -95,6 +99,15 @@ func TestParseConstraints(t *testing.T) {
 	}
 	if !reflect.DeepEqual(q.Numbers, []string{"10"}) {
 		t.Errorf("Numbers = %q", q.Numbers)
+	}
+	if q := Parse("Who is the vice-president?"); len(q.Modifiers) != 1 || q.Modifiers[0] != "vice" {
+		t.Errorf("Parse(vice-president).Modifiers = %q, want [vice]", q.Modifiers)
+	}
+	if q := Parse("How many people left in 1.5 million?"); len(q.Figures) != 1 || q.Figures[0] != "1500000" {
+		t.Errorf("Parse(1.5 million).Figures = %q, want [1500000]", q.Figures)
+	}
+	if q := Parse("After the ceasefire in Homs, which agency ran the convoy?"); q.Type != Organization || q.Head != "agency" {
+		t.Errorf("Parse(late wh-word) = %v %q, want organization, agency", q.Type, q.Head)
 	}
 	plain := Parse("Who is the foreign minister?")
 	if plain.Negated || len(plain.Modifiers) > 0 || len(plain.Names) > 0 {

@@ -58,9 +58,9 @@ func syntheticUnanswerable(qs, others []evalQuestion, text string) []evalQuestio
 		names := question.Parse(q.Question).Names
 		switch {
 		case digitsRe.MatchString(q.Question) && seed%3 == 0:
-			m := digitsRe.FindString(q.Question)
-			n, _ := strconv.Atoi(m)
-			text2 = strings.Replace(q.Question, m, strconv.Itoa(n+1+int(seed%7)), 1)
+			loc := digitsRe.FindStringIndex(q.Question)
+			n, _ := strconv.Atoi(q.Question[loc[0]:loc[1]])
+			text2 = q.Question[:loc[0]] + strconv.Itoa(n+1+int(seed%7)) + q.Question[loc[1]:]
 		case len(names) > 0 && len(foreign) > 0 && seed%3 != 2:
 			from := names[int(seed/3)%len(names)]
 			text2 = strings.Replace(q.Question, from, foreign[int(seed/11)%len(foreign)], 1)

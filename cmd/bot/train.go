@@ -48,12 +48,18 @@ func cmdTrain(ctx context.Context, cfg config, args []string, stdout, stderr io.
 		}
 	}
 	var dumpW *json.Encoder
+	var dumpF *os.File
 	if *dump != "" {
 		f, err := os.Create(*dump)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
+		dumpF = f
+		defer func() {
+			if dumpF != nil {
+				dumpF.Close()
+			}
+		}()
 		dumpW = json.NewEncoder(f)
 	}
 	// First every set's training split, so that each set can borrow the
@@ -139,7 +145,9 @@ func cmdTrain(ctx context.Context, cfg config, args []string, stdout, stderr io.
 						texts = append(texts, c.Text)
 					}
 				}
-				dumpW.Encode(map[string]any{"id": q.ID, "set": st.file, "question": q.Question, "answerable": q.Answerable, "texts": texts, "x": ex.X, "y": ex.Y})
+				if err := dumpW.Encode(map[string]any{"id": q.ID, "set": st.file, "question": q.Question, "answerable": q.Answerable, "texts": texts, "x": ex.X, "y": ex.Y}); err != nil {
+					return fmt.Errorf("dump: %w", err)
+				}
 			}
 		}
 		names = append(names, fmt.Sprintf("%s (%d questions, %d synthetic)", st.file, len(st.train), len(syn)))
@@ -154,6 +162,13 @@ func cmdTrain(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	}
 	for i := range exs {
 		exs[i].Weight = 1000 / float64(perCorpus[corpusOf[i]])
+	}
+	if dumpF != nil {
+		err := dumpF.Close()
+		dumpF = nil
+		if err != nil {
+			return fmt.Errorf("dump: %w", err)
+		}
 	}
 	m, err := answer.Train(exs, answer.TrainOptions{L2: *l2, TargetFalseRefusal: *target, Sets: strings.Join(names, "; "), Synthetic: nsyn})
 	if err != nil {
