@@ -67,8 +67,35 @@ func (e *Engine) judge(pq question.Question, passages []retrieval.Passage) judge
 			j.probs = append(j.probs, 0)
 		}
 	}
+	// A speaker the articles never mention, by name or another word for
+	// it, has said nothing in them.
+	var texts []string
+	for _, p := range passages {
+		texts = append(texts, p.Text)
+	}
+	retrieved := wordsOf(vecs, texts...)
+	for _, w := range pq.Speaker {
+		if !retrieval.IsStopword(w) && e.search.DocFreq(retrieval.Stem(w)) == 0 && !demonymInCorpus(e, w) && !mentions(vecs, retrieved, w) {
+			eligible = nil
+			for i := range j.probs {
+				j.probs[i] = 0
+			}
+			break
+		}
+	}
 	j.decision = e.model.decide(eligible)
 	return j
+}
+
+// demonymInCorpus reports whether the corpus uses a demonym of w, or w
+// is one of a name it uses ("Russian" for "Russia").
+func demonymInCorpus(e *Engine, w string) bool {
+	for _, suf := range demonymSuffixes {
+		if e.search.DocFreq(retrieval.Stem(w+suf)) > 0 || (strings.HasSuffix(w, suf) && len(w) > len(suf)+3 && e.search.DocFreq(retrieval.Stem(strings.TrimSuffix(w, suf))) > 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // typedInLowerCase reports whether a question has no capital after its

@@ -48,7 +48,11 @@ type Question struct {
 	// Focus are the words that name the role a "who is the …" question
 	// asks about, which any answer must mention: "prime minister" in
 	// "who is the prime minister of Syria?". Lower case.
-	Focus   []string
+	Focus []string
+	// Speaker are the words naming who a "what did X say" question asks
+	// about ("french government" in "what did the french government say
+	// about…"). Lower case.
+	Speaker []string
 	Names   []string // capitalised words and acronyms after the first word: names the answer must respect
 	Numbers []string // numbers the question states (see Numbers)
 	// Figures are the numbers it writes in digits ("58", "2,500" as
@@ -77,6 +81,7 @@ func Parse(raw string) Question {
 	}
 	q.Type, q.Head = answerType(lower)
 	q.Focus = focus(lower)
+	q.Speaker = speaker(lower)
 	q.Names = names(words)
 	q.Numbers = Numbers(q.Text)
 	for _, loc := range figureRe.FindAllStringIndex(q.Text, -1) {
@@ -286,6 +291,38 @@ func focus(w []string) []string {
 			}
 		}
 		return out
+	}
+	return nil
+}
+
+// speechVerbs report what someone said.
+var speechVerbs = map[string]bool{
+	"say": true, "said": true, "says": true, "tell": true, "told": true, "announce": true, "announced": true,
+	"claim": true, "claimed": true, "call": true, "called": true, "describe": true, "described": true,
+	"promise": true, "promised": true, "think": true, "thought": true, "state": true, "stated": true,
+	"report": true, "reported": true, "warn": true, "warned": true, "demand": true, "demanded": true,
+}
+
+// speaker finds who a "what did X say" question asks about: the words
+// between "did" (or "does", "do") and a verb of speech.
+func speaker(w []string) []string {
+	for i := 0; i+2 < len(w); i++ {
+		if (w[i] != "what" && w[i] != "how") || (w[i+1] != "did" && w[i+1] != "does" && w[i+1] != "do") {
+			continue
+		}
+		for j := i + 2; j < len(w) && j < i+8; j++ {
+			if speechVerbs[w[j]] {
+				var out []string
+				for _, x := range w[i+2 : j] {
+					x = strings.TrimSuffix(strings.TrimSuffix(x, "'s"), "’s")
+					if x != "the" && x != "a" && x != "an" && !prepositions[x] {
+						out = append(out, x)
+					}
+				}
+				return out
+			}
+		}
+		return nil
 	}
 	return nil
 }

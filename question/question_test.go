@@ -143,3 +143,19 @@ func TestFocus(t *testing.T) {
 		}
 	}
 }
+
+func TestSpeaker(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"what did the french government say about the evacuation", []string{"french", "government"}},
+		{"What did the deputy foreign minister call the rebels in Homs?", []string{"deputy", "foreign", "minister"}},
+		{"How did Brahimi describe the talks?", []string{"brahimi"}},
+		{"What did the evacuees get?", nil},
+	} {
+		if got := Parse(tc.q).Speaker; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Parse(%q).Speaker = %q, want %q", tc.q, got, tc.want)
+		}
+	}
+}
