@@ -51,15 +51,7 @@ func TestTrainRejectsBadSets(t *testing.T) {
 func TestEvalDeterministic(t *testing.T) {
 	var prev evalResult
 	for i := 0; i < 2; i++ {
-		out, _, err := runBot(t, nil, "", "eval", "--questions", "../../eval/homs-heldout.jsonl", "--json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows := strings.Split(strings.TrimSpace(out), "\n")
-		var res evalResult
-		if err := json.Unmarshal([]byte(rows[len(rows)-1]), &res); err != nil {
-			t.Fatal(err)
-		}
+		res := evalJSON(t, "--questions", "../../eval/homs-heldout.jsonl")
 		res.LatencyP50MS, res.LatencyP95MS = 0, 0
 		if i == 1 {
 			a, _ := json.Marshal(prev)
@@ -93,18 +85,26 @@ func TestQualityFloors(t *testing.T) {
 		t.Log("../shared is absent: the dev questions are not measured")
 	}
 	for _, f := range floors {
-		out, _, err := runBot(t, nil, "", "eval", "--questions", f.file, "--json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows := strings.Split(strings.TrimSpace(out), "\n")
-		var res evalResult
-		if err := json.Unmarshal([]byte(rows[len(rows)-1]), &res); err != nil {
-			t.Fatal(err)
-		}
+		res := evalJSON(t, "--questions", f.file)
 		if res.AnswerAccuracy < f.accuracy || res.RefusalRate < f.refusal || res.FalseRefusalRate > f.maxFalse || res.CitationPrecision < 0.85 {
 			t.Errorf("%s: accuracy %v (floor %v), refusal %v (floor %v), false refusal %v (ceiling %v), citation precision %v (floor 0.85)",
 				f.file, res.AnswerAccuracy, f.accuracy, res.RefusalRate, f.refusal, res.FalseRefusalRate, f.maxFalse, res.CitationPrecision)
 		}
 	}
+}
+
+// evalJSON runs eval with args and --json and returns the figures on its
+// last line.
+func evalJSON(t *testing.T, args ...string) evalResult {
+	t.Helper()
+	out, _, err := runBot(t, nil, "", append(append([]string{"eval"}, args...), "--json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	var res evalResult
+	if err := json.Unmarshal([]byte(rows[len(rows)-1]), &res); err != nil {
+		t.Fatalf("last line is not JSON: %v\n%s", err, out)
+	}
+	return res
 }
