@@ -67,24 +67,39 @@ func (e *Engine) judge(pq question.Question, passages []retrieval.Passage) judge
 			j.probs = append(j.probs, 0)
 		}
 	}
-	// A speaker the articles never mention, by name or another word for
-	// it, has said nothing in them.
-	var texts []string
-	for _, p := range passages {
-		texts = append(texts, p.Text)
-	}
-	retrieved := wordsOf(vecs, texts...)
-	for _, w := range pq.Speaker {
-		if !retrieval.IsStopword(w) && e.search.DocFreq(retrieval.Stem(w)) == 0 && !demonymInCorpus(e, w) && !mentions(vecs, retrieved, w) {
-			eligible = nil
-			for i := range j.probs {
-				j.probs[i] = 0
-			}
-			break
+	if e.speakerUnknown(pq, passages, vecs) {
+		eligible = nil
+		for i := range j.probs {
+			j.probs[i] = 0
 		}
 	}
 	j.decision = e.model.decide(eligible)
 	return j
+}
+
+// speakerUnknown reports whether a "what did X say" question names a
+// speaker the articles never mention, by name or another word for it: X
+// has said nothing in them. The retrieved passages' words are read only
+// when a speaker word is not in the index.
+func (e *Engine) speakerUnknown(pq question.Question, passages []retrieval.Passage, vecs *memo) bool {
+	var retrieved *sentenceWords
+	for _, w := range pq.Speaker {
+		if retrieval.IsStopword(w) || e.search.DocFreq(retrieval.Stem(w)) > 0 || demonymInCorpus(e, w) {
+			continue
+		}
+		if retrieved == nil {
+			texts := make([]string, len(passages))
+			for i, p := range passages {
+				texts[i] = p.Text
+			}
+			sw := wordsOf(vecs, texts...)
+			retrieved = &sw
+		}
+		if !mentions(vecs, *retrieved, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // demonymInCorpus reports whether the corpus uses a demonym of w, or w

@@ -142,15 +142,7 @@ func TestEvalJSON(t *testing.T) {
 	if err := os.WriteFile(qs, []byte(lines), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err := runBot(t, nil, "", "eval", "--questions", qs, "--k", "3", "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := strings.Split(strings.TrimSpace(out), "\n")
-	var res evalResult
-	if err := json.Unmarshal([]byte(rows[len(rows)-1]), &res); err != nil {
-		t.Fatalf("last line is not JSON: %v\n%s", err, out)
-	}
+	res := evalJSON(t, "--questions", qs, "--k", "3")
 	if res.Questions != 3 || res.Answerable != 2 || res.K != 3 || res.RecallAtK != 1 || res.AnswerAccuracy != 1 ||
 		res.CitationPrecision != 1 || res.CitationSupport != 1 || res.RefusalRate != 1 || res.FalseRefusalRate != 0 {
 		t.Errorf("eval = %+v", res)
