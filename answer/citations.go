@@ -8,7 +8,7 @@ import (
 
 // citeRe matches a citation marker: [1], [1, 2], [1,2;3]. Adjacent markers
 // ([1][2]) are matched one by one.
-var citeRe = regexp.MustCompile(`\[\s*(\d{1,4}(?:\s*[,;]\s*\d{1,4})*)\s*\]`)
+var citeRe = regexp.MustCompile(`\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]`)
 
 // markerRe is citeRe with the horizontal space before the marker, so that
 // a dropped marker takes its space with it.
@@ -45,7 +45,19 @@ func splitNums(s string) []int {
 // the rest are renumbered 1..m in order of first appearance and written as
 // [1][2]. It returns the new text and, for each new number i, the original
 // passage number used[i-1].
+//
+// Dropping a marker can join the text around it into a new one ("[[9]3]"
+// becomes "[3]"), so invalid numbers are dropped until none is left before
+// the valid ones are renumbered; renumbering rewrites only markers, each
+// into markers, so it cannot make another.
 func Renumber(text string, n int) (string, []int) {
+	for {
+		t := dropInvalid(text, n)
+		if t == text {
+			break
+		}
+		text = t
+	}
 	newNum := map[int]int{}
 	var used []int
 	out := markerRe.ReplaceAllStringFunc(text, func(marker string) string {
@@ -54,7 +66,7 @@ func Renumber(text string, n int) (string, []int) {
 		var b strings.Builder
 		seen := map[int]bool{}
 		for _, k := range splitNums(inner) {
-			if k < 1 || k > n || seen[k] {
+			if seen[k] {
 				continue
 			}
 			seen[k] = true
@@ -66,10 +78,30 @@ func Renumber(text string, n int) (string, []int) {
 			}
 			b.WriteString("[" + strconv.Itoa(m) + "]")
 		}
-		if b.Len() == 0 {
-			return "" // the marker and the space before it go
-		}
 		return lead + b.String()
 	})
 	return strings.TrimSpace(out), used
+}
+
+// dropInvalid removes the numbers outside 1..n from every marker of text;
+// a marker left empty goes with the space before it. Valid markers are
+// left as written.
+func dropInvalid(text string, n int) string {
+	return markerRe.ReplaceAllStringFunc(text, func(marker string) string {
+		sub := markerRe.FindStringSubmatch(marker)
+		nums := splitNums(sub[2])
+		var keep []string
+		for _, k := range nums {
+			if k >= 1 && k <= n {
+				keep = append(keep, strconv.Itoa(k))
+			}
+		}
+		switch {
+		case len(keep) == len(nums):
+			return marker
+		case len(keep) == 0:
+			return ""
+		}
+		return sub[1] + "[" + strings.Join(keep, ", ") + "]"
+	})
 }

@@ -44,6 +44,9 @@ func TestRenumber(t *testing.T) {
 		{"partly valid list", "A [1, 9].", 2, "A [1].", []int{1}},
 		{"dedupes inside a marker", "A [1,1].", 2, "A [1].", []int{1}},
 		{"none valid", "A [5][6].", 2, "A.", nil},
+		{"a dropped marker exposes another", "A [2]. B [[9]3].", 3, "A [1]. B [2].", []int{2, 3}},
+		{"exposed invalid marker", "[[0]0]", 3, "", nil},
+		{"long numbers are markers too", "A [99999]. B [1].", 3, "A. B [1].", []int{1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,6 +82,9 @@ func FuzzRenumber(f *testing.F) {
 			if c < 1 || c > len(used) {
 				t.Fatalf("Renumber(%q, %d) = %q cites %d, only %d sources", s, n, out, c, len(used))
 			}
+		}
+		if got := Citations(out); len(got) != len(used) {
+			t.Fatalf("Renumber(%q, %d) = %q cites %v, sources %v", s, n, out, got, used)
 		}
 		again, used2 := Renumber(out, len(used))
 		if again != out {
