@@ -49,6 +49,11 @@ type Answer struct {
 	// Passages are all the passages retrieved for the question, best first,
 	// cited or not (for evaluation and debugging).
 	Passages []retrieval.Passage
+	// Removed are the sentences the grounding check took out (no valid
+	// citation, or a number, date or name none of its passages holds), as
+	// written; Kept counts the sentences shown.
+	Removed []string
+	Kept    int
 }
 
 // Source is what a citation number points to.
@@ -59,9 +64,10 @@ type Source struct {
 	Title     string
 	Published time.Time
 	URL       string
-	Quote     string // the passage text
-	// Excerpt is the part of the passage the answer quotes (extractive
-	// answers), for showing next to the source; empty for model answers.
+	Quote     string // the passage text (for an overview, the article's)
+	// Excerpt is the evidence: the sentences of Quote that back the
+	// sentences citing this source (the sentences quoted, for an extractive
+	// answer), shown next to the source.
 	Excerpt string
 }
 
@@ -215,7 +221,12 @@ func (e *Engine) extractive(a Answer, pq question.Question, passages []retrieval
 		}
 		b.WriteString(cite(p.text, n))
 	}
-	a.Text, a.Sources = b.String(), ct.sources
+	// The sentences are the passages' own, so the check is a safety net.
+	c := checkCited(b.String(), ct.sources)
+	if len(c.sources) == 0 {
+		return e.refuse(a)
+	}
+	a.Text, a.Sources, a.Removed, a.Kept = c.text, c.sources, c.removed, c.kept
 	if a.Fallback {
 		a.Text += "\n\n(The language model did not answer, so this answer quotes the articles directly.)"
 	}
@@ -233,24 +244,40 @@ func (e *Engine) askModel(ctx context.Context, q string, passages []retrieval.Pa
 	if err != nil {
 		return Answer{}, err
 	}
-	text, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, onDelta)
+	evs := passageEvidence(passages)
+	add, flush := checkedStream(evs, onDelta)
+	text, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, add)
 	if err != nil {
-		return Answer{}, err
+		// A reply cut short (at the token cap, or a dropped stream) keeps
+		// its complete sentences, if it has any.
+		if !errors.Is(err, llm.ErrTruncated) {
+			return Answer{}, err
+		}
+		if text = completeSentences(text); text == "" {
+			return Answer{}, err
+		}
+		e.lg.Warn("model reply cut short, keeping its complete sentences", "question", q, "err", err)
 	}
+	defer flush(text)
 	a := Answer{Question: q, Mode: ModeLLM}
 	if strings.Contains(text, e.prompts.NotFound()) {
 		return e.refuse(a), nil
 	}
-	clean, used := Renumber(text, len(passages))
-	if len(used) == 0 {
+	sources := make([]Source, len(passages))
+	for i, p := range passages {
+		sources[i] = source(i+1, p)
+	}
+	c := checkCited(text, sources)
+	a.Removed, a.Kept = c.removed, c.kept
+	if len(c.removed) > 0 {
+		e.lg.Info("grounding check removed sentences from a model answer", "question", q, "removed", len(c.removed), "kept", c.kept)
+	}
+	if len(c.sources) == 0 {
 		// Nothing the model said is backed by a passage: not shown as if it were.
-		e.lg.Info("model answer had no valid citation, refusing", "question", q)
+		e.lg.Info("model answer had no grounded sentence, refusing", "question", q)
 		return e.refuse(a), nil
 	}
-	a.Text = clean
-	for i, u := range used {
-		a.Sources = append(a.Sources, source(i+1, passages[u-1]))
-	}
+	a.Text, a.Sources = c.text, c.sources
 	return a, nil
 }
 

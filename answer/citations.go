@@ -51,13 +51,7 @@ func splitNums(s string) []int {
 // the valid ones are renumbered; renumbering rewrites only markers, each
 // into markers, so it cannot make another.
 func Renumber(text string, n int) (string, []int) {
-	for {
-		t := dropInvalid(text, n)
-		if t == text {
-			break
-		}
-		text = t
-	}
+	text = validMarkers(text, n)
 	newNum := map[int]int{}
 	var used []int
 	out := markerRe.ReplaceAllStringFunc(text, func(marker string) string {
@@ -81,6 +75,18 @@ func Renumber(text string, n int) (string, []int) {
 		return lead + b.String()
 	})
 	return strings.TrimSpace(out), used
+}
+
+// validMarkers drops invalid numbers from text's markers until none is
+// left.
+func validMarkers(text string, n int) string {
+	for {
+		t := dropInvalid(text, n)
+		if t == text {
+			return text
+		}
+		text = t
+	}
 }
 
 // dropInvalid removes the numbers outside 1..n from every marker of text;

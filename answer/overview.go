@@ -42,6 +42,7 @@ type Summary struct {
 	Fallback bool
 	AsOf     time.Time // the newest article's date
 	Articles int       // articles taken into account
+	Removed  []string  // sentences the grounding check took out
 }
 
 // Event is one dated line of a timeline.
@@ -63,6 +64,7 @@ type Timeline struct {
 	Mode     string
 	Fallback bool
 	AsOf     time.Time
+	Removed  []string // lines the grounding check took out
 }
 
 // candidate is a sentence considered for an overview.
@@ -385,8 +387,12 @@ func (e *Engine) extractiveSummary(s Summary, arts []corpus.Article, passages []
 		cur.WriteString(cite(c.text, n))
 	}
 	paras = append(paras, cur.String())
-	s.Text = strings.Join(paras, "\n\n")
-	s.Sources = ct.sources
+	c := checkCited(strings.Join(paras, "\n\n"), ct.sources)
+	if len(c.sources) == 0 {
+		s.Refused, s.Text = true, NotFoundText(e.search.Articles())
+		return s
+	}
+	s.Text, s.Sources, s.Removed = c.text, c.sources, c.removed
 	if s.Fallback {
 		s.Text += "\n\n(The language model did not answer, so this summary quotes the articles directly.)"
 	}

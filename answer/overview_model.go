@@ -139,18 +139,23 @@ func (e *Engine) summarizeWithModel(ctx context.Context, opt OverviewOptions, ar
 	if err != nil {
 		return Summary{}, fmt.Errorf("combine summaries: %w", err)
 	}
-	text, used := Renumber(out, len(order))
-	if len(used) == 0 || strings.Contains(out, e.prompts.NotFound()) {
+	if strings.Contains(out, e.prompts.NotFound()) {
 		return Summary{}, errNoValidCitation
 	}
-	s := Summary{Text: text, Mode: ModeLLM}
-	for n, u := range used {
-		a := arts[order[u-1]]
-		src := articleSource(n+1, a, "")
-		src.Excerpt = sums[order[u-1]]
-		s.Sources = append(s.Sources, src)
+	// Each sentence is checked against the article it cites, not the
+	// model's summary of it, and quotes the article's own sentences.
+	sources := make([]Source, len(order))
+	for n, i := range order {
+		sources[n] = articleSource(n+1, arts[i], "")
 	}
-	return s, nil
+	c := checkCited(out, sources)
+	if len(c.sources) == 0 {
+		return Summary{}, errNoValidCitation
+	}
+	if len(c.removed) > 0 {
+		e.lg.Info("grounding check removed sentences from a model summary", "removed", len(c.removed), "kept", c.kept)
+	}
+	return Summary{Text: c.text, Sources: c.sources, Removed: c.removed, Mode: ModeLLM}, nil
 }
 
 // timelineLineRe reads a model's timeline line: "2014-02-07 | event [1]".
@@ -181,10 +186,15 @@ func (e *Engine) timelineWithModel(ctx context.Context, arts []corpus.Article, c
 	if err != nil {
 		return Timeline{}, err
 	}
-	// Keep well-formed lines, then check their citations all together so
-	// that sources are numbered once for the whole timeline.
+	// Keep well-formed lines whose sentences pass the grounding check
+	// against the articles they cite, then renumber their citations all
+	// together so that sources are numbered once for the whole timeline.
+	evs := make([]*evidence, len(arts))
+	for i, a := range arts {
+		evs[i] = newEvidence(a.Body, a.Title, a.Published)
+	}
 	var dates []time.Time
-	var texts []string
+	var texts, removed []string
 	for _, line := range strings.Split(out, "\n") {
 		m := timelineLineRe.FindStringSubmatch(line)
 		if m == nil {
@@ -194,16 +204,24 @@ func (e *Engine) timelineWithModel(ctx context.Context, arts []corpus.Article, c
 		if err != nil {
 			continue
 		}
+		g := ground(m[2], evs)
+		removed = append(removed, g.removed...)
+		if g.kept == 0 {
+			continue
+		}
 		dates = append(dates, t)
-		texts = append(texts, "- "+m[2]) // the prefix keeps every line non-empty through Renumber
+		texts = append(texts, "- "+strings.ReplaceAll(g.text, "\n", " ")) // the prefix keeps every line non-empty through Renumber
 	}
 	joined, used := Renumber(strings.Join(texts, "\n"), len(arts))
 	if len(used) == 0 {
 		return Timeline{}, errNoValidCitation
 	}
-	tl := Timeline{Mode: ModeLLM}
+	tl := Timeline{Mode: ModeLLM, Removed: removed}
+	claims := claimsBySource(joined, len(used))
 	for n, u := range used {
-		tl.Sources = append(tl.Sources, articleSource(n+1, arts[u-1], ""))
+		src := articleSource(n+1, arts[u-1], "")
+		src.Excerpt = excerpt(src.Quote, claims[n+1])
+		tl.Sources = append(tl.Sources, src)
 	}
 	for i, text := range strings.Split(joined, "\n") {
 		text = strings.TrimPrefix(text, "- ")

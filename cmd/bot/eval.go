@@ -37,12 +37,19 @@ type evalResult struct {
 	AnswerAccuracy    float64 `json:"answer_accuracy"`
 	CitationPrecision float64 `json:"citation_precision"`
 	CitationSupport   float64 `json:"citation_support"`
-	FalseRefusalRate  float64 `json:"false_refusal_rate"`
-	RefusalRate       float64 `json:"refusal_rate"`
-	LatencyP50MS      float64 `json:"latency_ms_p50"`
-	LatencyP95MS      float64 `json:"latency_ms_p95"`
-	Mode              string  `json:"mode"`
-	Retrieval         string  `json:"retrieval"`
+	// ExcerptSupport: of the answers that hold the expected facts, the
+	// share whose sources' excerpts (the evidence shown under the answer)
+	// hold them too.
+	ExcerptSupport float64 `json:"excerpt_support"`
+	// GroundedRate: of the sentences written for answers, the share that
+	// passed the grounding check (the rest were removed before showing).
+	GroundedRate     float64 `json:"grounded_rate"`
+	FalseRefusalRate float64 `json:"false_refusal_rate"`
+	RefusalRate      float64 `json:"refusal_rate"`
+	LatencyP50MS     float64 `json:"latency_ms_p50"`
+	LatencyP95MS     float64 `json:"latency_ms_p95"`
+	Mode             string  `json:"mode"`
+	Retrieval        string  `json:"retrieval"`
 	// Misses counts why questions failed: the passages lacked the facts
 	// (retrieval), the facts were retrieved but the bot refused (refused),
 	// it answered with other sentences (wrong_sentence), or it answered a
@@ -56,6 +63,7 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	file := fs.String("questions", "", "JSONL question file (required)")
 	k := fs.Int("k", 0, "passages retrieved per question (default TOP_K, 5)")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object on the last line")
+	verbose := fs.Bool("verbose", false, "also print the sentences the grounding check removed")
 	mode := fs.String("retrieval", "", "override RETRIEVAL_MODE: hybrid, vector or keyword")
 	only := fs.String("docs", "", "comma-separated article IDs: measure only their questions (a split; unanswerable questions belong to the article of the answerable one before them)")
 	commonFlags(fs, &cfg)
@@ -109,6 +117,7 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	var lat []float64
 	var recall, docRecall, accurate, supported, falseRefused, refused int
 	var citations, goodCitations int
+	var kept, removed, excerptBacked int
 	for _, q := range qs {
 		start := time.Now()
 		ans, err := a.engine.Ask(ctx, q.Question, nil)
@@ -117,6 +126,13 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 		}
 		lat = append(lat, float64(time.Since(start).Microseconds())/1000)
 		res.Questions++
+		kept += ans.Kept
+		removed += len(ans.Removed)
+		if *verbose && !*asJSON {
+			for _, r := range ans.Removed {
+				fmt.Fprintf(stdout, "%s removed %q\n", q.ID, oneLine(r, 160))
+			}
+		}
 		if !q.Answerable {
 			res.Unanswerable++
 			if ans.Refused {
@@ -152,8 +168,17 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 			miss = append(miss, "refused")
 			why = "refused"
 		} else {
+			var excerpts strings.Builder
+			for _, s := range ans.Sources {
+				excerpts.WriteString(s.Excerpt + "\n")
+			}
 			if hasFacts(ans.Text, q.ExpectFacts) {
 				accurate++
+				if hasFacts(excerpts.String(), q.ExpectFacts) {
+					excerptBacked++
+				} else {
+					miss = append(miss, "excerpt")
+				}
 			} else {
 				miss = append(miss, "answer")
 				why = "wrong_sentence"
@@ -192,7 +217,11 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	res.DocRecallAtK = ratio(docRecall, res.Answerable)
 	res.AnswerAccuracy = ratio(accurate, res.Answerable)
 	res.CitationPrecision = ratio(goodCitations, citations)
-	res.CitationSupport = ratio(supported, res.Answerable)
+	// Support is of the citations given: a refusal gives none, and is
+	// counted by false_refusal_rate instead.
+	res.CitationSupport = ratio(supported, res.Answerable-falseRefused)
+	res.ExcerptSupport = ratio(excerptBacked, accurate)
+	res.GroundedRate = ratio(kept, kept+removed)
 	res.FalseRefusalRate = ratio(falseRefused, res.Answerable)
 	res.RefusalRate = ratio(refused, res.Unanswerable)
 	res.LatencyP50MS = round3(percentile(lat, 50))
@@ -208,6 +237,7 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	}{
 		{"recall_at_k", res.RecallAtK}, {"doc_recall_at_k", res.DocRecallAtK}, {"answer_accuracy", res.AnswerAccuracy},
 		{"citation_precision", res.CitationPrecision}, {"citation_support", res.CitationSupport},
+		{"excerpt_support", res.ExcerptSupport}, {"grounded_rate", res.GroundedRate},
 		{"false_refusal_rate", res.FalseRefusalRate}, {"refusal_rate", res.RefusalRate},
 		{"latency_ms_p50", res.LatencyP50MS}, {"latency_ms_p95", res.LatencyP95MS},
 	} {
