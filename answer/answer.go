@@ -208,10 +208,12 @@ func (e *Engine) extractive(a Answer, pq question.Question, passages []retrieval
 	if j.decision < e.model.Threshold {
 		return e.refuse(a)
 	}
-	picks := compose(j.terms, passages, j.cands, j.probs)
-	if len(picks) == 0 {
+	if len(j.cands) == 0 {
 		return e.refuse(a)
 	}
+	best := bestCandidate(j.probs)
+	d := disagreeing(pq, j.terms, j.cands, j.probs, best, passages)
+	picks := compose(j.terms, passages, j.cands, j.probs, d.rival)
 	var b strings.Builder
 	ct := newCiter()
 	for i, p := range picks {
@@ -220,6 +222,13 @@ func (e *Engine) extractive(a Answer, pq question.Question, passages []retrieval
 			b.WriteByte(' ')
 		}
 		b.WriteString(cite(p.text, n))
+	}
+	if d.rival >= 0 {
+		bn, bok := ct.num[j.cands[best].passage]
+		rn, rok := ct.num[j.cands[d.rival].passage]
+		if bok && rok {
+			b.WriteString(" " + d.note(bn, rn))
+		}
 	}
 	// The sentences are the passages' own, so the check is a safety net.
 	c := checkCited(b.String(), ct.sources)

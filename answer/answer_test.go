@@ -407,8 +407,8 @@ func TestDisagreeingSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(a.Text, "58") || !strings.Contains(a.Text, "83") || len(a.Sources) != 2 {
-		t.Fatalf("answer %q with %d sources; want both figures, each cited", a.Text, len(a.Sources))
+	if !strings.Contains(a.Text, "58") || !strings.Contains(a.Text, "83") || !strings.Contains(a.Text, "The articles differ: 58 [1]; 83 [2].") || len(a.Sources) != 2 {
+		t.Fatalf("answer %q with %d sources; want both figures, each cited, and that they differ", a.Text, len(a.Sources))
 	}
 	ids := map[string]bool{a.Sources[0].ArticleID: true, a.Sources[1].ArticleID: true}
 	if !ids["2014-02-07-government-count"] || !ids["2014-02-08-activists-count"] {

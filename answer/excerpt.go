@@ -133,7 +133,7 @@ func excerpt(quote string, claims []string) string {
 		default:
 			b.WriteString(" … ")
 		}
-		b.WriteString(sents[i])
+		b.WriteString(quoted(sents[i]))
 	}
 	return b.String()
 }

@@ -153,16 +153,11 @@ type picked struct {
 // candidate most likely to answer (probs, from the answerability model's
 // ranker), then what completes it. It returns nil when there is no
 // candidate.
-func compose(q terms, passages []retrieval.Passage, cands []sentence, probs []float64) []picked {
+func compose(q terms, passages []retrieval.Passage, cands []sentence, probs []float64, rival int) []picked {
 	if len(cands) == 0 {
 		return nil
 	}
-	best := 0
-	for i := range cands {
-		if probs[i] > probs[best] {
-			best = i
-		}
-	}
+	best := bestCandidate(probs)
 	var out []picked
 	var chosen []int
 	size := 0
@@ -221,10 +216,9 @@ func compose(q terms, passages []retrieval.Passage, cands []sentence, probs []fl
 	}
 	choose(best)
 	bestCov := coverage(q.keys, q.weights, q.total, cands[best])
-	// Sources that report a different figure for the same thing are shown
-	// side by side rather than one picked.
-	// The rival must meet the question's constraints as any answer must.
-	if rival := disagreeing(q, cands, best, passages); rival >= 0 && probs[rival] > 0 && !contains(chosen, rival) && len(out) < maxSentences {
+	// An article that reports the same thing differently (disagree.go) is
+	// shown side by side rather than one picked.
+	if rival >= 0 && !contains(chosen, rival) && len(out) < maxSentences {
 		choose(rival)
 	}
 	bestScore := probs[best]
@@ -265,6 +259,17 @@ func compose(q terms, passages []retrieval.Passage, cands []sentence, probs []fl
 	return out
 }
 
+// bestCandidate is the candidate the ranker puts first.
+func bestCandidate(probs []float64) int {
+	best := 0
+	for i := range probs {
+		if probs[i] > probs[best] {
+			best = i
+		}
+	}
+	return best
+}
+
 // logit is the ranker's score behind probability p.
 func logit(p float64) float64 {
 	p = min(max(p, 1e-12), 1-1e-12)
@@ -296,41 +301,6 @@ func figures(s string) map[string]bool {
 		out[strings.ReplaceAll(f, ",", "")] = true
 	}
 	return out
-}
-
-// disagreeing finds a sentence from another passage that reports the same
-// thing as the best one with a different figure: it covers nearly as much
-// of the question, shares much of the best sentence's wording (and the
-// counted thing, for "how many"), and holds figures the best does not.
-// It returns -1 when there is none.
-func disagreeing(q terms, cands []sentence, best int, passages []retrieval.Passage) int {
-	b := cands[best]
-	bf := figures(b.text)
-	if len(bf) == 0 {
-		return -1
-	}
-	bestCov := coverage(q.keys, q.weights, q.total, b)
-	rival, rivalCov := -1, 0.0
-	for i, s := range cands {
-		if i == best {
-			continue
-		}
-		cov := coverage(q.keys, q.weights, q.total, s)
-		if cov < 0.8*bestCov || jaccard(s.terms, b.terms) < 0.3 {
-			continue
-		}
-		sf := figures(s.text)
-		differs := len(sf) > 0
-		for f := range sf {
-			if bf[f] {
-				differs = false
-			}
-		}
-		if differs && cov > rivalCov {
-			rival, rivalCov = i, cov
-		}
-	}
-	return rival
 }
 
 // speechRe finds a verb of speech: the sentence reports what someone said.
@@ -385,9 +355,16 @@ func jaccard(a, b map[string]bool) float64 {
 // when it ends with one ("... on Friday [1]."), after it otherwise.
 func cite(s string, n int) string {
 	marker := "[" + strconv.Itoa(n) + "]"
-	s = strings.TrimSpace(s)
+	s = quoted(s)
 	if strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "..") {
 		return s[:len(s)-1] + " " + marker + "."
 	}
 	return s + " " + marker
+}
+
+// quoted is an article's sentence as an answer quotes it: bracketed
+// numbers the article has of its own ("[6] Official statement") are
+// dropped, so that none passes for a citation.
+func quoted(s string) string {
+	return strings.Join(strings.Fields(citeRe.ReplaceAllString(s, " ")), " ")
 }

@@ -1,10 +1,15 @@
 package answer
 
 import (
+	"context"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/retrieval"
 )
 
 var (
@@ -126,5 +131,46 @@ func TestCompleteSentences(t *testing.T) {
 		if got := completeSentences(in); got != want {
 			t.Errorf("completeSentences(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// dirEngine is an extractive engine over the articles in dir.
+func dirEngine(t *testing.T, dir string) *Engine {
+	t.Helper()
+	arts, errs, err := corpus.Load(os.DirFS(dir))
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("load %s: %v %v", dir, err, errs)
+	}
+	ix := retrieval.Open(discard(), retrieval.NewLocalEmbedder(0), "", retrieval.Options{})
+	if _, err := ix.Sync(context.Background(), arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	return New(discard(), ix, nil, Options{})
+}
+
+// TestArticleMarkersNotCitations: an article's own bracketed numbers are
+// not quoted as if they were the answer's citations.
+func TestArticleMarkersNotCitations(t *testing.T) {
+	a, err := dirEngine(t, "testdata/markers").Ask(context.Background(), "How many trucks were in the convoy that reached the Old City of Homs?", nil)
+	if err != nil || a.Refused {
+		t.Fatalf("Ask = %+v, %v", a, err)
+	}
+	if !strings.Contains(a.Text, "11 trucks") || strings.Contains(a.Text, "[6]") || strings.Contains(a.Text, "[2]") || len(a.Sources) != 1 {
+		t.Errorf("answer %q with %d sources; want the convoy sentence cited [1] only", a.Text, len(a.Sources))
+	}
+	if strings.Contains(a.Sources[0].Excerpt, "[") {
+		t.Errorf("excerpt %q keeps the article's markers", a.Sources[0].Excerpt)
+	}
+}
+
+// TestDisagreementOnWho: two articles name different people for the same
+// role; the answer gives both, cited, and says the articles differ.
+func TestDisagreementOnWho(t *testing.T) {
+	a, err := dirEngine(t, "testdata/disagree-who").Ask(context.Background(), "Who led the government delegation at the first direct meeting in Geneva?", nil)
+	if err != nil || a.Refused {
+		t.Fatalf("Ask = %+v, %v", a, err)
+	}
+	if !strings.Contains(a.Text, "Moallem") || !strings.Contains(a.Text, "Jaafari") || !strings.Contains(a.Text, "The articles differ") || len(a.Sources) != 2 {
+		t.Errorf("answer %q with %d sources; want both names, each cited, and that they differ", a.Text, len(a.Sources))
 	}
 }

@@ -418,7 +418,7 @@ func (c *citer) cite(key int, text string, mk func(n int) Source) int {
 		c.sources = append(c.sources, mk(n))
 	}
 	src := &c.sources[n-1]
-	src.Excerpt = strings.TrimSpace(src.Excerpt + " " + text)
+	src.Excerpt = strings.TrimSpace(src.Excerpt + " " + quoted(text))
 	return n
 }
 

@@ -77,14 +77,16 @@ type jsonSource struct {
 }
 
 type jsonAnswer struct {
-	Question  string       `json:"question"`
-	Answer    string       `json:"answer"`
-	Refused   bool         `json:"refused"`
-	Mode      string       `json:"mode"`
-	Fallback  bool         `json:"fallback,omitempty"`
-	AsOf      string       `json:"as_of"`
-	Sources   []jsonSource `json:"sources"`
-	ElapsedMS int64        `json:"elapsed_ms"`
+	Question string       `json:"question"`
+	Answer   string       `json:"answer"`
+	Refused  bool         `json:"refused"`
+	Mode     string       `json:"mode"`
+	Fallback bool         `json:"fallback,omitempty"`
+	AsOf     string       `json:"as_of"`
+	Sources  []jsonSource `json:"sources"`
+	// Removed are the sentences the grounding check took out.
+	Removed   []string `json:"removed,omitempty"`
+	ElapsedMS int64    `json:"elapsed_ms"`
 }
 
 func writeJSONAnswer(w io.Writer, a answer.Answer, elapsed time.Duration) error {
@@ -96,6 +98,7 @@ func writeJSONAnswer(w io.Writer, a answer.Answer, elapsed time.Duration) error 
 		Fallback:  a.Fallback,
 		AsOf:      a.AsOf.Format(corpus.DateLayout),
 		Sources:   jsonSources(a.Sources),
+		Removed:   a.Removed,
 		ElapsedMS: elapsed.Milliseconds(),
 	})
 }
