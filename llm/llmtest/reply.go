@@ -22,6 +22,9 @@ type Reply struct {
 	// Content is empty).
 	Chunks []string
 	// FinishReason defaults to "stop"; "-" sends no finish_reason at all.
+	// Whatever it is, a reply with more deltas than the request's token cap
+	// (max_completion_tokens, or else max_tokens) is cut to the cap and
+	// ends with "length", as a real server does.
 	FinishReason string
 	// NoDone ends the stream without "data: [DONE]": the server just closes.
 	NoDone bool

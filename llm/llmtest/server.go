@@ -56,7 +56,19 @@ type ChatRequest struct {
 	Messages    []Message
 	Stream      bool
 	Temperature *float64 // nil when the client sent none
-	MaxTokens   int      // max_tokens, or else max_completion_tokens
+	// MaxTokens is max_tokens and MaxCompletionTokens max_completion_tokens,
+	// each 0 when the client sent none.
+	MaxTokens           int
+	MaxCompletionTokens int
+}
+
+// tokenCap is the cap the server applies: max_completion_tokens when sent,
+// as OpenAI does, or else max_tokens; 0 means none.
+func (r ChatRequest) tokenCap() int {
+	if r.MaxCompletionTokens > 0 {
+		return r.MaxCompletionTokens
+	}
+	return r.MaxTokens
 }
 
 // Message is one chat message of a request.
@@ -189,13 +201,11 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := ChatRequest{
-		Model:       wire.Model,
-		Stream:      wire.Stream,
-		Temperature: wire.Temperature,
-		MaxTokens:   wire.MaxTokens,
-	}
-	if req.MaxTokens == 0 {
-		req.MaxTokens = wire.MaxCompletionTokens
+		Model:               wire.Model,
+		Stream:              wire.Stream,
+		Temperature:         wire.Temperature,
+		MaxTokens:           wire.MaxTokens,
+		MaxCompletionTokens: wire.MaxCompletionTokens,
 	}
 	for _, m := range wire.Messages {
 		text, err := contentText(m.Content)
@@ -237,6 +247,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reply.Status, reply.Body)
 		return
 	}
+	reply = capTokens(reply, req.tokenCap())
 	if req.Stream {
 		s.stream(w, r, req, reply)
 		return
@@ -384,6 +395,24 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		fmt.Fprint(w, "data: [DONE]\n\n")
 		rc.Flush()
 	}
+}
+
+// capTokens cuts reply to limit tokens, as a real server stops at the
+// request's cap: a token is a stream delta (one word unless Chunks are
+// scripted), and a reply that had more ends with finish reason "length".
+// A limit of 0 means none.
+func capTokens(reply Reply, limit int) Reply {
+	tokens := reply.Chunks
+	if tokens == nil {
+		tokens = SplitWords(reply.Content)
+	}
+	if limit <= 0 || len(tokens) <= limit {
+		return reply
+	}
+	reply.Chunks = tokens[:limit:limit]
+	reply.Content = strings.Join(reply.Chunks, "")
+	reply.FinishReason = "length"
+	return reply
 }
 
 // SplitWords splits text into stream deltas of one word each, keeping the

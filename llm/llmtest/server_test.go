@@ -98,6 +98,7 @@ type chunk struct {
 func TestStreamWire(t *testing.T) {
 	tests := []struct {
 		name       string
+		cap        string // extra request fields, e.g. `"max_tokens":2,`
 		reply      Reply
 		wantDeltas []string
 		wantFinish string // "" = no finish chunk
@@ -107,13 +108,16 @@ func TestStreamWire(t *testing.T) {
 		{name: "chunks and length", reply: Reply{Chunks: []string{"a", "b"}, FinishReason: "length"}, wantDeltas: []string{"", "a", "b"}, wantFinish: "length", wantLast: "[DONE]"},
 		{name: "no finish, no done", reply: Reply{Chunks: []string{"a"}, FinishReason: "-", NoDone: true}, wantDeltas: []string{"", "a"}},
 		{name: "stream error", reply: Reply{Chunks: []string{"a"}, StreamError: "overloaded"}, wantDeltas: []string{"", "a"}, wantLast: `{"error":{"code":null,"message":"overloaded","param":null,"type":"server_error"}}`},
+		{name: "cut at max_tokens", cap: `"max_tokens":2,`, reply: Reply{Content: "Civilians left Homs."}, wantDeltas: []string{"", "Civilians ", "left "}, wantFinish: "length", wantLast: "[DONE]"},
+		{name: "cut at max_completion_tokens", cap: `"max_completion_tokens":1,`, reply: Reply{Chunks: []string{"a", "b"}}, wantDeltas: []string{"", "a"}, wantFinish: "length", wantLast: "[DONE]"},
+		{name: "under the cap", cap: `"max_tokens":3,`, reply: Reply{Content: "Civilians left Homs."}, wantDeltas: []string{"", "Civilians ", "left ", "Homs."}, wantFinish: "stop", wantLast: "[DONE]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewServer()
 			defer s.Close()
 			s.Enqueue(tc.reply)
-			resp, body := post(t, s.URL+"/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+			resp, body := post(t, s.URL+"/chat/completions", `{"model":"m","stream":true,`+tc.cap+`"messages":[{"role":"user","content":"hi"}]}`)
 			if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
 				t.Fatalf("status, content type = %d, %q; want 200, text/event-stream", resp.StatusCode, ct)
 			}
@@ -159,12 +163,36 @@ func TestCompletionWire(t *testing.T) {
 		t.Errorf("completion = %s", body)
 	}
 	reqs := s.Requests()
-	if len(reqs) != 1 || reqs[0].Temperature == nil || *reqs[0].Temperature != 0.5 || reqs[0].MaxTokens != 9 || reqs[0].Stream {
+	if len(reqs) != 1 || reqs[0].Temperature == nil || *reqs[0].Temperature != 0.5 || reqs[0].MaxCompletionTokens != 9 || reqs[0].MaxTokens != 0 || reqs[0].Stream {
 		t.Errorf("Requests() = %+v", reqs)
 	}
 	reqs[0].Messages[0].Content = "changed"
 	if s.Requests()[0].Messages[0].Content != "hi" {
 		t.Error("Requests() shares its messages with the server")
+	}
+}
+
+// TestCompletionCap checks that a non-streamed reply longer than max_tokens
+// is cut to it and ends with "length".
+func TestCompletionCap(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	s.Enqueue(Reply{Content: "Civilians left Homs on Friday."})
+	_, body := post(t, s.URL+"/chat/completions", `{"model":"m","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}`)
+	var got struct {
+		Choices []struct {
+			Message      struct{ Content string } `json:"message"`
+			FinishReason string                   `json:"finish_reason"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	if len(got.Choices) != 1 || got.Choices[0].Message.Content != "Civilians left Homs " || got.Choices[0].FinishReason != "length" {
+		t.Errorf("completion = %s; want content %q, finish length", body, "Civilians left Homs ")
+	}
+	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].MaxTokens != 3 || reqs[0].MaxCompletionTokens != 0 {
+		t.Errorf("Requests() = %+v", reqs)
 	}
 }
 
