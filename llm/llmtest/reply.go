@@ -39,6 +39,33 @@ type Reply struct {
 	Header map[string]string
 }
 
+// tokenCap is the cap the server applies: max_completion_tokens when sent,
+// as OpenAI does, or else max_tokens; 0 means none.
+func (r ChatRequest) tokenCap() int {
+	if r.MaxCompletionTokens > 0 {
+		return r.MaxCompletionTokens
+	}
+	return r.MaxTokens
+}
+
+// capTokens cuts reply to limit tokens, as a real server stops at the
+// request's cap: a token is a stream delta (one word unless Chunks are
+// scripted), and a reply that had more ends with finish reason "length".
+// A limit of 0 means none.
+func capTokens(reply Reply, limit int) Reply {
+	tokens := reply.Chunks
+	if tokens == nil {
+		tokens = SplitWords(reply.Content)
+	}
+	if limit <= 0 || len(tokens) <= limit {
+		return reply
+	}
+	reply.Chunks = tokens[:limit:limit]
+	reply.Content = strings.Join(reply.Chunks, "")
+	reply.FinishReason = "length"
+	return reply
+}
+
 // OpenAIError returns an error body as OpenAI sends it:
 // {"error":{"message":...,"type":...,"param":null,"code":...}}.
 func OpenAIError(msg string) string {

@@ -62,15 +62,6 @@ type ChatRequest struct {
 	MaxCompletionTokens int
 }
 
-// tokenCap is the cap the server applies: max_completion_tokens when sent,
-// as OpenAI does, or else max_tokens; 0 means none.
-func (r ChatRequest) tokenCap() int {
-	if r.MaxCompletionTokens > 0 {
-		return r.MaxCompletionTokens
-	}
-	return r.MaxTokens
-}
-
 // Message is one chat message of a request.
 type Message struct {
 	Role    string
@@ -395,24 +386,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		fmt.Fprint(w, "data: [DONE]\n\n")
 		rc.Flush()
 	}
-}
-
-// capTokens cuts reply to limit tokens, as a real server stops at the
-// request's cap: a token is a stream delta (one word unless Chunks are
-// scripted), and a reply that had more ends with finish reason "length".
-// A limit of 0 means none.
-func capTokens(reply Reply, limit int) Reply {
-	tokens := reply.Chunks
-	if tokens == nil {
-		tokens = SplitWords(reply.Content)
-	}
-	if limit <= 0 || len(tokens) <= limit {
-		return reply
-	}
-	reply.Chunks = tokens[:limit:limit]
-	reply.Content = strings.Join(reply.Chunks, "")
-	reply.FinishReason = "length"
-	return reply
 }
 
 // SplitWords splits text into stream deltas of one word each, keeping the
