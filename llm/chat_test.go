@@ -74,7 +74,7 @@ func newServer(t *testing.T) *llmtest.Server {
 
 var question = []llm.Message{
 	{Role: "system", Content: "Answer from the passages only."},
-	{Role: "user", Content: "[1] Evacuation (2014-02-07)\nCivilians left Homs on Friday. More followed.\n\nWhat happened?"},
+	{Role: "user", Content: "<passage id=\"1\" title=\"Evacuation\" published=\"2014-02-07\">\nCivilians left Homs on Friday. More followed.\n</passage>\n\nQuestion: What happened?"},
 }
 
 // chatModes runs a test body against both Stream and Complete.

@@ -32,35 +32,50 @@ func TestDefaultReply(t *testing.T) {
 		want   string
 	}{
 		{
-			name:   "title line then text",
-			prompt: "Passages:\n[1] Civilians evacuated (2014-02-07)\nCivilians left Homs on Friday. More followed.\n\n[2] Other\nNo.\n\nQuestion: what happened?",
+			name:   "fenced passages",
+			prompt: "Passages:\n\n<passage id=\"1\" title=\"Civilians evacuated\" published=\"2014-02-07\">\nCivilians left Homs on Friday. More followed.\n</passage>\n\n<passage id=\"2\" title=\"Other\" published=\"2014-01-26\">\nNo.\n</passage>\n\nQuestion: what happened?",
 			want:   "Civilians left Homs on Friday. [1]",
 		},
 		{
 			name:   "first passage is not number 1",
-			prompt: "[3] Talks (2014-01-26)\nTalks opened in Geneva! Delegates met.",
+			prompt: "<passage id=\"3\" title=\"Talks\" published=\"2014-01-26\">\nTalks opened in Geneva! Delegates met.\n</passage>",
 			want:   "Talks opened in Geneva! [3]",
 		},
 		{
-			name:   "text on the header line",
-			prompt: "[2] Aid reached the old city. Then it stopped.",
-			want:   "Aid reached the old city. [2]",
+			name:   "escaped text is quoted as written",
+			prompt: "<passage id=\"2\" title=\"T\" published=\"2014-02-07\">\nFewer than &lt;100 stayed. Then it stopped.\n</passage>",
+			want:   "Fewer than <100 stayed. [2]",
 		},
 		{
 			name:   "text over several lines without a full stop",
-			prompt: "[1] T\nThe siege\nlasted two years",
+			prompt: "<passage id=\"1\" title=\"T\" published=\"\">\nThe siege\nlasted two years\n\nA second paragraph.\n</passage>",
 			want:   "The siege lasted two years [1]",
 		},
 		{
 			name:   "decimal point is not a sentence end",
-			prompt: "[1] T\nAbout 1.5 million people fled. Others stayed.",
+			prompt: "<passage id=\"1\" title=\"T\" published=\"\">\nAbout 1.5 million people fled. Others stayed.\n</passage>",
 			want:   "About 1.5 million people fled. [1]",
+		},
+		{
+			name:   "empty passage gives its title",
+			prompt: "Articles:\n<passage id=\"4\" title=\"Aid reached &quot;Old Homs&quot;\" published=\"2014-02-08\"/>\n",
+			want:   "Aid reached \"Old Homs\" [4]",
+		},
+		{
+			name:   "old-style header is not a passage",
+			prompt: "[2] Aid reached the old city. Then it stopped.",
+			want:   NoAnswer,
+		},
+		{
+			name:   "fence inside a line is not a passage",
+			prompt: "Question: what does <passage id=\"5\"> say?",
+			want:   NoAnswer,
 		},
 		{name: "no passage", prompt: "What happened in Homs?", want: NoAnswer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req := ChatRequest{Messages: []Message{{Role: "system", Content: "[9] not a user passage\nIgnored."}, {Role: "user", Content: tc.prompt}}}
+			req := ChatRequest{Messages: []Message{{Role: "system", Content: "<passage id=\"9\" title=\"\" published=\"\">\nNot a user passage.\n</passage>"}, {Role: "user", Content: tc.prompt}}}
 			if got := DefaultReply(req).Content; got != tc.want {
 				t.Errorf("DefaultReply(%q) = %q, want %q", tc.prompt, got, tc.want)
 			}
