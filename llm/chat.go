@@ -131,7 +131,19 @@ func truncation(op string, finish openai.FinishReason, stream bool) error {
 	return &Error{Op: op, Err: ErrTruncated, Message: "finish reason " + string(finish)}
 }
 
-// chatRequest builds the request for msgs from the configuration.
+// chatRequest builds the request for msgs from the configuration. Stream
+// and Complete (answers, follow-up condensing, summaries, timelines) both
+// build their requests here, so every chat call carries the token cap.
+//
+// The cap is sent as "max_tokens", which OpenAI has deprecated but still
+// honours for its chat models, and which is the field Ollama, vLLM,
+// llama.cpp's server and OpenRouter all read. "max_completion_tokens" is
+// not a safe default: Ollama silently ignores it (ollama/ollama#7125) and
+// llama.cpp's server only learned it in 2026 (ggml-org/llama.cpp#19831),
+// so the reply would run unbounded. The one exception is OpenAI's reasoning
+// models (o1, o3, o4, gpt-5...), which reject max_tokens and which
+// go-openai refuses to send it to: they get max_completion_tokens instead.
+// Never both at once, so that no server sees two caps to reconcile.
 func (c *Client) chatRequest(msgs []Message) openai.ChatCompletionRequest {
 	conv := make([]openai.ChatCompletionMessage, len(msgs))
 	for i, m := range msgs {
@@ -146,12 +158,12 @@ func (c *Client) chatRequest(msgs []Message) openai.ChatCompletionRequest {
 	req := openai.ChatCompletionRequest{
 		Model:       c.cfg.ChatModel,
 		Messages:    conv,
-		MaxTokens:   c.cfg.MaxTokens,
+		MaxTokens:   c.cfg.MaxTokens, // never 0: withDefaults set it
 		Temperature: temp,
 	}
 	if openai.NewReasoningValidator().Validate(req) != nil {
-		// OpenAI reasoning models (o1, o3, o4, gpt-5...) reject max_tokens
-		// and any temperature but their own; go-openai refuses to send them.
+		// OpenAI reasoning models reject max_tokens and any temperature but
+		// their own; go-openai refuses to send them.
 		req.MaxCompletionTokens, req.MaxTokens = req.MaxTokens, 0
 		req.Temperature = 0
 	}

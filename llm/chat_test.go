@@ -74,7 +74,7 @@ func newServer(t *testing.T) *llmtest.Server {
 
 var question = []llm.Message{
 	{Role: "system", Content: "Answer from the passages only."},
-	{Role: "user", Content: "[1] Evacuation (2014-02-07)\nCivilians left Homs on Friday. More followed.\n\nWhat happened?"},
+	{Role: "user", Content: "<passage id=\"1\" title=\"Evacuation\" published=\"2014-02-07\">\nCivilians left Homs on Friday. More followed.\n</passage>\n\nQuestion: What happened?"},
 }
 
 // chatModes runs a test body against both Stream and Complete.
@@ -122,6 +122,9 @@ func TestDefaultReply(t *testing.T) {
 	}
 }
 
+// TestRequestParameters checks the JSON of chat requests, streamed and not:
+// the temperature that is really sent, and a token cap on every request,
+// as max_tokens except for OpenAI's reasoning models.
 func TestRequestParameters(t *testing.T) {
 	tests := []struct {
 		name          string
@@ -129,12 +132,15 @@ func TestRequestParameters(t *testing.T) {
 		wantNoTemp    bool
 		wantTempBelow float64 // the temperature sent must be in (wantTempAbove, wantTempBelow)
 		wantTempAbove float64
-		wantMaxTokens int
+		wantMaxTokens int // max_tokens
+		wantMaxCompl  int // max_completion_tokens
 	}{
-		{name: "temperature 0 sent as tiny", cfg: llm.Config{ChatModel: "llama3"}, wantTempBelow: 1e-30},
-		{name: "temperature kept", cfg: llm.Config{ChatModel: "llama3", Temperature: 0.7, MaxTokens: 300}, wantTempAbove: 0.69, wantTempBelow: 0.71, wantMaxTokens: 300},
+		{name: "defaults", cfg: llm.Config{ChatModel: "llama3"}, wantTempBelow: 1e-30, wantMaxTokens: llm.DefaultMaxTokens},
+		{name: "negative cap means default", cfg: llm.Config{ChatModel: "llama3", MaxTokens: -5}, wantTempBelow: 1e-30, wantMaxTokens: llm.DefaultMaxTokens},
+		{name: "temperature and cap kept", cfg: llm.Config{ChatModel: "llama3", Temperature: 0.7, MaxTokens: 300}, wantTempAbove: 0.69, wantTempBelow: 0.71, wantMaxTokens: 300},
 		// go-openai refuses max_tokens and temperatures for these.
-		{name: "reasoning model", cfg: llm.Config{ChatModel: "o3-mini", MaxTokens: 300}, wantNoTemp: true, wantMaxTokens: 300},
+		{name: "reasoning model", cfg: llm.Config{ChatModel: "o3-mini", MaxTokens: 300}, wantNoTemp: true, wantMaxCompl: 300},
+		{name: "reasoning model default cap", cfg: llm.Config{ChatModel: "gpt-5-mini"}, wantNoTemp: true, wantMaxCompl: llm.DefaultMaxTokens},
 	}
 	for _, tc := range tests {
 		for _, mode := range chatModes {
@@ -158,8 +164,8 @@ func TestRequestParameters(t *testing.T) {
 				} else if r.Temperature == nil || *r.Temperature <= tc.wantTempAbove || *r.Temperature >= tc.wantTempBelow {
 					t.Errorf("temperature = %v, want in (%g, %g)", deref(r.Temperature), tc.wantTempAbove, tc.wantTempBelow)
 				}
-				if r.MaxTokens != tc.wantMaxTokens {
-					t.Errorf("max tokens = %d, want %d", r.MaxTokens, tc.wantMaxTokens)
+				if r.MaxTokens != tc.wantMaxTokens || r.MaxCompletionTokens != tc.wantMaxCompl {
+					t.Errorf("max_tokens, max_completion_tokens = %d, %d; want %d, %d", r.MaxTokens, r.MaxCompletionTokens, tc.wantMaxTokens, tc.wantMaxCompl)
 				}
 				if r.Model != tc.cfg.ChatModel || r.Stream != (mode.name == "stream") {
 					t.Errorf("model, stream = %q, %v; want %q, %v", r.Model, r.Stream, tc.cfg.ChatModel, mode.name == "stream")
@@ -170,6 +176,28 @@ func TestRequestParameters(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestMaxTokensCutsReply checks that a server stopping at the cap gives
+// back the partial reply with ErrTruncated, streamed or not.
+func TestMaxTokensCutsReply(t *testing.T) {
+	for _, mode := range chatModes {
+		t.Run(mode.name, func(t *testing.T) {
+			srv := newServer(t)
+			c, _ := newClient(t, srv, func(cfg *llm.Config) { cfg.MaxTokens = 3 })
+			srv.Enqueue(llmtest.Reply{Content: "Civilians left Homs on Friday. [1]"})
+			got, err := mode.call(t.Context(), c, question)
+			if want := "Civilians left Homs "; got != want {
+				t.Errorf("%s text = %q, want %q", mode.name, got, want)
+			}
+			if !errors.Is(err, llm.ErrTruncated) || !strings.Contains(err.Error(), "length") {
+				t.Errorf("%s error = %v, want ErrTruncated for length", mode.name, err)
+			}
+			if r := srv.Requests(); len(r) != 1 || r[0].MaxTokens != 3 {
+				t.Errorf("requests = %+v, want one with max_tokens 3", r)
+			}
+		})
 	}
 }
 

@@ -3,11 +3,12 @@
 // OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp, OpenRouter).
 //
 // It is the only package in the project that imports go-openai. It adds what
-// that library lacks: a deadline on every call, bounded retries with backoff
-// on 429, 5xx and connection errors (never once a stream has started),
-// detection of truncated streams, classification of the many error shapes
-// servers send into a few sentinels (see [Error]), batched and L2-normalised
-// embeddings, and temperature 0 that is really sent.
+// that library lacks: a deadline on every call, a token cap on every chat
+// reply, bounded retries with backoff on 429, 5xx and connection errors
+// (never once a stream has started), detection of truncated streams,
+// classification of the many error shapes servers send into a few
+// sentinels (see [Error]), batched and L2-normalised embeddings, and
+// temperature 0 that is really sent.
 package llm
 
 import (
@@ -27,6 +28,7 @@ const (
 	DefaultMaxRetries = 3
 	DefaultBackoff    = 500 * time.Millisecond
 	DefaultEmbedBatch = 128
+	DefaultMaxTokens  = 800
 
 	// maxBackoff caps the exponential backoff (not a Retry-After asked by the server).
 	maxBackoff = 10 * time.Second
@@ -62,7 +64,11 @@ type Config struct {
 	// Temperature is the sampling temperature; 0 means deterministic and is
 	// sent as math.SmallestNonzeroFloat32 (go-openai drops an exact 0).
 	Temperature float32
-	// MaxTokens bounds the length of a reply; 0 sends nothing.
+	// MaxTokens caps the length of every chat reply, in tokens; 0 (or
+	// negative) means 800. It is always sent, so that a model that rambles
+	// or loops cannot run until the timeout; a reply cut by it ends with
+	// finish reason "length" and is returned with ErrTruncated. OpenAI's
+	// reasoning models count their hidden reasoning against it too.
 	MaxTokens int
 	// EmbedBatch is the number of texts per embeddings request; 0 means 128.
 	EmbedBatch int
@@ -128,8 +134,8 @@ func (c Config) withDefaults() Config {
 	if c.EmbedDims < 0 {
 		c.EmbedDims = 0
 	}
-	if c.MaxTokens < 0 {
-		c.MaxTokens = 0
+	if c.MaxTokens <= 0 {
+		c.MaxTokens = DefaultMaxTokens
 	}
 	return c
 }

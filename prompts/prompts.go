@@ -1,6 +1,8 @@
 // Package prompts owns the text sent to a chat model: templates in *.tmpl,
 // embedded in the binary and parsed once, with the citation and refusal rules
-// in one shared {{define "rules"}} block that every prompt uses.
+// in one shared {{define "rules"}} block that every prompt uses. Article text
+// reaches the model fenced in <passage> elements and escaped so that it
+// cannot open or close a fence nor pass for a citation (see escape.go).
 package prompts
 
 import (
@@ -20,7 +22,7 @@ type Set struct {
 
 // Load parses the embedded templates.
 func Load() (*Set, error) {
-	t, err := template.New("prompts").Option("missingkey=error").ParseFS(files, "*.tmpl")
+	t, err := template.New("prompts").Option("missingkey=error").Funcs(funcs).ParseFS(files, "*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("parse prompts: %w", err)
 	}
@@ -37,7 +39,9 @@ func MustLoad() *Set {
 	return s
 }
 
-// Passage is one numbered passage as shown to the model.
+// Passage is one numbered passage as shown to the model, fenced as
+// <passage id="N" title="…" published="…">; N is the number the model
+// cites. Title, Published and Text are escaped when rendered.
 type Passage struct {
 	N         int
 	Title     string
@@ -110,7 +114,7 @@ func (s *Set) SummaryMap(a Article) (system, user string, err error) {
 
 // Overview is the data of the summary (reduce) and timeline prompts.
 type Overview struct {
-	Passages     []Passage // article summaries (summary) or articles (timeline)
+	Passages     []Passage // article summaries (summary) or articles, without Text (timeline)
 	Events       []DatedSentence
 	ArticleCount int
 	Newest       string

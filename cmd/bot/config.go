@@ -11,8 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/situationbot/bot/llm"
 	"github.com/situationbot/bot/retrieval"
 )
+
+// maxChatTokens bounds CHAT_MAX_TOKENS: no answer or summary needs more,
+// and a larger value is more likely a typo than a wish.
+const maxChatTokens = 32768
 
 // config is everything the bot reads from its environment. .env.example
 // lists exactly these variables.
@@ -25,6 +30,7 @@ type config struct {
 	EmbedModel    string         // EMBEDDING_MODEL
 	EmbedDims     int            // EMBEDDING_DIMENSIONS
 	LLMTimeout    time.Duration  // LLM_TIMEOUT, default 60s
+	ChatMaxTokens int            // CHAT_MAX_TOKENS, default 800
 	RetrievalMode retrieval.Mode // RETRIEVAL_MODE, default hybrid
 	TopK          int            // TOP_K, default 5
 	LogLevel      slog.Level     // LOG_LEVEL, default warn
@@ -47,6 +53,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		CorpusDir:     "./corpus",
 		DataDir:       "./data",
 		LLMTimeout:    60 * time.Second,
+		ChatMaxTokens: llm.DefaultMaxTokens,
 		RetrievalMode: retrieval.Hybrid,
 		TopK:          5,
 		LogLevel:      slog.LevelWarn,
@@ -76,6 +83,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("LLM_TIMEOUT=%q: want a positive duration such as 30s or 2m", v))
 		}
 		c.LLMTimeout = d
+	}
+	if v := strings.TrimSpace(getenv("CHAT_MAX_TOKENS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxChatTokens {
+			errs = append(errs, fmt.Errorf("CHAT_MAX_TOKENS=%q: want a whole number from 1 to %d", v, maxChatTokens))
+		}
+		c.ChatMaxTokens = n
 	}
 	if v := strings.TrimSpace(getenv("RETRIEVAL_MODE")); v != "" {
 		m, err := retrieval.ParseMode(v)

@@ -155,6 +155,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 			EmbedModel: cfg.EmbedModel,
 			EmbedDims:  cfg.EmbedDims,
 			Timeout:    cfg.LLMTimeout,
+			MaxTokens:  cfg.ChatMaxTokens,
 		})
 	}
 	var emb retrieval.Embedder = retrieval.NewLocalEmbedder(0)

@@ -22,6 +22,9 @@ type Reply struct {
 	// Content is empty).
 	Chunks []string
 	// FinishReason defaults to "stop"; "-" sends no finish_reason at all.
+	// Whatever it is, a reply with more deltas than the request's token cap
+	// (max_completion_tokens, or else max_tokens) is cut to the cap and
+	// ends with "length", as a real server does.
 	FinishReason string
 	// NoDone ends the stream without "data: [DONE]": the server just closes.
 	NoDone bool
@@ -34,6 +37,33 @@ type Reply struct {
 	StreamError string
 	// Header holds extra response headers, e.g. Retry-After.
 	Header map[string]string
+}
+
+// tokenCap is the cap the server applies: max_completion_tokens when sent,
+// as OpenAI does, or else max_tokens; 0 means none.
+func (r ChatRequest) tokenCap() int {
+	if r.MaxCompletionTokens > 0 {
+		return r.MaxCompletionTokens
+	}
+	return r.MaxTokens
+}
+
+// capTokens cuts reply to limit tokens, as a real server stops at the
+// request's cap: a token is a stream delta (one word unless Chunks are
+// scripted), and a reply that had more ends with finish reason "length".
+// A limit of 0 means none.
+func capTokens(reply Reply, limit int) Reply {
+	tokens := reply.Chunks
+	if tokens == nil {
+		tokens = SplitWords(reply.Content)
+	}
+	if limit <= 0 || len(tokens) <= limit {
+		return reply
+	}
+	reply.Chunks = tokens[:limit:limit]
+	reply.Content = strings.Join(reply.Chunks, "")
+	reply.FinishReason = "length"
+	return reply
 }
 
 // OpenAIError returns an error body as OpenAI sends it:
@@ -72,15 +102,25 @@ func mustJSON(v any) string {
 // NoAnswer is the default reply when a prompt holds no numbered passage.
 const NoAnswer = "I can't find that in the passages."
 
-// passageHeader matches the first line of a numbered passage, "[1] Title".
-var passageHeader = regexp.MustCompile(`^\s*\[(\d+)\]\s*(.*)$`)
+// passageOpen matches the line that opens a fenced passage,
+// <passage id="1" title="..." published="...">, or a passage without text
+// that closes itself with "/>".
+var passageOpen = regexp.MustCompile(`^\s*<passage\s+id="(\d+)"([^>]*?)(/?)>\s*$`)
+
+// titleAttr finds the title among a passage's attributes.
+var titleAttr = regexp.MustCompile(`\btitle="([^"]*)"`)
+
+// unescape undoes the escaping of the prompts package, so that quotes
+// match the article text.
+var unescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`)
 
 // DefaultReply is the server's chat reply when nothing is scripted. It
-// quotes the first sentence of the first numbered passage of the user
+// quotes the first sentence of the first fenced passage of the user
 // messages, with its citation: a prompt holding
 //
-//	[1] Title (2014-02-07)
+//	<passage id="1" title="Evacuation" published="2014-02-07">
 //	Civilians left Homs on Friday. More followed.
+//	</passage>
 //
 // gets "Civilians left Homs on Friday. [1]". Without a passage it replies
 // NoAnswer.
@@ -96,28 +136,35 @@ func DefaultReply(req ChatRequest) Reply {
 	return Reply{Content: NoAnswer}
 }
 
-// firstPassage finds the first line starting with "[N]" and returns N and
-// the passage's text: the lines that follow, up to a blank line or the next
-// passage, or else the rest of the header line itself.
+// firstPassage finds the first passage with some text and returns its id
+// and its text: the lines of its first paragraph (up to a blank line or
+// "</passage>"), joined by spaces, or else its title (for a passage without
+// text).
 func firstPassage(prompt string) (n, text string, ok bool) {
 	lines := strings.Split(prompt, "\n")
 	for i, line := range lines {
-		m := passageHeader.FindStringSubmatch(line)
+		m := passageOpen.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
 		var body []string
-		for _, l := range lines[i+1:] {
-			l = strings.TrimSpace(l)
-			if l == "" || passageHeader.MatchString(l) {
-				break
+		if m[3] == "" {
+			for _, l := range lines[i+1:] {
+				l = strings.TrimSpace(l)
+				if l == "</passage>" || (l == "" && len(body) > 0) {
+					break
+				}
+				if l != "" {
+					body = append(body, l)
+				}
 			}
-			body = append(body, l)
 		}
 		if len(body) == 0 {
-			body = []string{strings.TrimSpace(m[2])}
+			if t := titleAttr.FindStringSubmatch(m[2]); t != nil {
+				body = []string{strings.TrimSpace(t[1])}
+			}
 		}
-		text = strings.Join(body, " ")
+		text = unescape.Replace(strings.Join(body, " "))
 		if text == "" {
 			continue
 		}

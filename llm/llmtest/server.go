@@ -56,7 +56,10 @@ type ChatRequest struct {
 	Messages    []Message
 	Stream      bool
 	Temperature *float64 // nil when the client sent none
-	MaxTokens   int      // max_tokens, or else max_completion_tokens
+	// MaxTokens is max_tokens and MaxCompletionTokens max_completion_tokens,
+	// each 0 when the client sent none.
+	MaxTokens           int
+	MaxCompletionTokens int
 }
 
 // Message is one chat message of a request.
@@ -189,13 +192,11 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := ChatRequest{
-		Model:       wire.Model,
-		Stream:      wire.Stream,
-		Temperature: wire.Temperature,
-		MaxTokens:   wire.MaxTokens,
-	}
-	if req.MaxTokens == 0 {
-		req.MaxTokens = wire.MaxCompletionTokens
+		Model:               wire.Model,
+		Stream:              wire.Stream,
+		Temperature:         wire.Temperature,
+		MaxTokens:           wire.MaxTokens,
+		MaxCompletionTokens: wire.MaxCompletionTokens,
 	}
 	for _, m := range wire.Messages {
 		text, err := contentText(m.Content)
@@ -237,6 +238,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reply.Status, reply.Body)
 		return
 	}
+	reply = capTokens(reply, req.tokenCap())
 	if req.Stream {
 		s.stream(w, r, req, reply)
 		return

@@ -32,35 +32,50 @@ func TestDefaultReply(t *testing.T) {
 		want   string
 	}{
 		{
-			name:   "title line then text",
-			prompt: "Passages:\n[1] Civilians evacuated (2014-02-07)\nCivilians left Homs on Friday. More followed.\n\n[2] Other\nNo.\n\nQuestion: what happened?",
+			name:   "fenced passages",
+			prompt: "Passages:\n\n<passage id=\"1\" title=\"Civilians evacuated\" published=\"2014-02-07\">\nCivilians left Homs on Friday. More followed.\n</passage>\n\n<passage id=\"2\" title=\"Other\" published=\"2014-01-26\">\nNo.\n</passage>\n\nQuestion: what happened?",
 			want:   "Civilians left Homs on Friday. [1]",
 		},
 		{
 			name:   "first passage is not number 1",
-			prompt: "[3] Talks (2014-01-26)\nTalks opened in Geneva! Delegates met.",
+			prompt: "<passage id=\"3\" title=\"Talks\" published=\"2014-01-26\">\nTalks opened in Geneva! Delegates met.\n</passage>",
 			want:   "Talks opened in Geneva! [3]",
 		},
 		{
-			name:   "text on the header line",
-			prompt: "[2] Aid reached the old city. Then it stopped.",
-			want:   "Aid reached the old city. [2]",
+			name:   "escaped text is quoted as written",
+			prompt: "<passage id=\"2\" title=\"T\" published=\"2014-02-07\">\nFewer than &lt;100 stayed. Then it stopped.\n</passage>",
+			want:   "Fewer than <100 stayed. [2]",
 		},
 		{
 			name:   "text over several lines without a full stop",
-			prompt: "[1] T\nThe siege\nlasted two years",
+			prompt: "<passage id=\"1\" title=\"T\" published=\"\">\nThe siege\nlasted two years\n\nA second paragraph.\n</passage>",
 			want:   "The siege lasted two years [1]",
 		},
 		{
 			name:   "decimal point is not a sentence end",
-			prompt: "[1] T\nAbout 1.5 million people fled. Others stayed.",
+			prompt: "<passage id=\"1\" title=\"T\" published=\"\">\nAbout 1.5 million people fled. Others stayed.\n</passage>",
 			want:   "About 1.5 million people fled. [1]",
+		},
+		{
+			name:   "empty passage gives its title",
+			prompt: "Articles:\n<passage id=\"4\" title=\"Aid reached &quot;Old Homs&quot;\" published=\"2014-02-08\"/>\n",
+			want:   "Aid reached \"Old Homs\" [4]",
+		},
+		{
+			name:   "old-style header is not a passage",
+			prompt: "[2] Aid reached the old city. Then it stopped.",
+			want:   NoAnswer,
+		},
+		{
+			name:   "fence inside a line is not a passage",
+			prompt: "Question: what does <passage id=\"5\"> say?",
+			want:   NoAnswer,
 		},
 		{name: "no passage", prompt: "What happened in Homs?", want: NoAnswer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req := ChatRequest{Messages: []Message{{Role: "system", Content: "[9] not a user passage\nIgnored."}, {Role: "user", Content: tc.prompt}}}
+			req := ChatRequest{Messages: []Message{{Role: "system", Content: "<passage id=\"9\" title=\"\" published=\"\">\nNot a user passage.\n</passage>"}, {Role: "user", Content: tc.prompt}}}
 			if got := DefaultReply(req).Content; got != tc.want {
 				t.Errorf("DefaultReply(%q) = %q, want %q", tc.prompt, got, tc.want)
 			}
@@ -98,6 +113,7 @@ type chunk struct {
 func TestStreamWire(t *testing.T) {
 	tests := []struct {
 		name       string
+		cap        string // extra request fields, e.g. `"max_tokens":2,`
 		reply      Reply
 		wantDeltas []string
 		wantFinish string // "" = no finish chunk
@@ -107,13 +123,16 @@ func TestStreamWire(t *testing.T) {
 		{name: "chunks and length", reply: Reply{Chunks: []string{"a", "b"}, FinishReason: "length"}, wantDeltas: []string{"", "a", "b"}, wantFinish: "length", wantLast: "[DONE]"},
 		{name: "no finish, no done", reply: Reply{Chunks: []string{"a"}, FinishReason: "-", NoDone: true}, wantDeltas: []string{"", "a"}},
 		{name: "stream error", reply: Reply{Chunks: []string{"a"}, StreamError: "overloaded"}, wantDeltas: []string{"", "a"}, wantLast: `{"error":{"code":null,"message":"overloaded","param":null,"type":"server_error"}}`},
+		{name: "cut at max_tokens", cap: `"max_tokens":2,`, reply: Reply{Content: "Civilians left Homs."}, wantDeltas: []string{"", "Civilians ", "left "}, wantFinish: "length", wantLast: "[DONE]"},
+		{name: "cut at max_completion_tokens", cap: `"max_completion_tokens":1,`, reply: Reply{Chunks: []string{"a", "b"}}, wantDeltas: []string{"", "a"}, wantFinish: "length", wantLast: "[DONE]"},
+		{name: "under the cap", cap: `"max_tokens":3,`, reply: Reply{Content: "Civilians left Homs."}, wantDeltas: []string{"", "Civilians ", "left ", "Homs."}, wantFinish: "stop", wantLast: "[DONE]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewServer()
 			defer s.Close()
 			s.Enqueue(tc.reply)
-			resp, body := post(t, s.URL+"/chat/completions", `{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+			resp, body := post(t, s.URL+"/chat/completions", `{"model":"m","stream":true,`+tc.cap+`"messages":[{"role":"user","content":"hi"}]}`)
 			if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
 				t.Fatalf("status, content type = %d, %q; want 200, text/event-stream", resp.StatusCode, ct)
 			}
@@ -159,12 +178,36 @@ func TestCompletionWire(t *testing.T) {
 		t.Errorf("completion = %s", body)
 	}
 	reqs := s.Requests()
-	if len(reqs) != 1 || reqs[0].Temperature == nil || *reqs[0].Temperature != 0.5 || reqs[0].MaxTokens != 9 || reqs[0].Stream {
+	if len(reqs) != 1 || reqs[0].Temperature == nil || *reqs[0].Temperature != 0.5 || reqs[0].MaxCompletionTokens != 9 || reqs[0].MaxTokens != 0 || reqs[0].Stream {
 		t.Errorf("Requests() = %+v", reqs)
 	}
 	reqs[0].Messages[0].Content = "changed"
 	if s.Requests()[0].Messages[0].Content != "hi" {
 		t.Error("Requests() shares its messages with the server")
+	}
+}
+
+// TestCompletionCap checks that a non-streamed reply longer than max_tokens
+// is cut to it and ends with "length".
+func TestCompletionCap(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	s.Enqueue(Reply{Content: "Civilians left Homs on Friday."})
+	_, body := post(t, s.URL+"/chat/completions", `{"model":"m","max_tokens":3,"messages":[{"role":"user","content":"hi"}]}`)
+	var got struct {
+		Choices []struct {
+			Message      struct{ Content string } `json:"message"`
+			FinishReason string                   `json:"finish_reason"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	if len(got.Choices) != 1 || got.Choices[0].Message.Content != "Civilians left Homs " || got.Choices[0].FinishReason != "length" {
+		t.Errorf("completion = %s; want content %q, finish length", body, "Civilians left Homs ")
+	}
+	if reqs := s.Requests(); len(reqs) != 1 || reqs[0].MaxTokens != 3 || reqs[0].MaxCompletionTokens != 0 {
+		t.Errorf("Requests() = %+v", reqs)
 	}
 }
 
