@@ -353,7 +353,7 @@ func TestModelPrompt(t *testing.T) {
 			t.Errorf("system prompt lacks %q:\n%s", want, sys)
 		}
 	}
-	if !strings.Contains(user, "[1] ") || !strings.Contains(user, "(2014-0") || !strings.HasSuffix(user, "Question: "+evacuationQ) {
+	if !strings.Contains(user, `<passage id="1" title="`) || !strings.Contains(user, `published="2014-0`) || !strings.HasSuffix(user, "Question: "+evacuationQ) {
 		t.Errorf("user prompt:\n%s", user)
 	}
 	if reqs[0].Temperature == nil || *reqs[0].Temperature <= 0 || *reqs[0].Temperature > 0.01 {
