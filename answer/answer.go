@@ -49,6 +49,11 @@ type Answer struct {
 	// Passages are all the passages retrieved for the question, best first,
 	// cited or not (for evaluation and debugging).
 	Passages []retrieval.Passage
+	// FactDate is the publication date of the newest article the answer
+	// cites: what it is true as of. Newer, when set, is a newer article
+	// that covers the same subject and is not cited.
+	FactDate time.Time
+	Newer    *Newer
 	// Removed are the sentences the grounding check took out (no valid
 	// citation, or a number, date or name none of its passages holds), as
 	// written; Kept counts the sentences shown.
@@ -69,6 +74,14 @@ type Source struct {
 	// sentences citing this source (the sentences quoted, for an extractive
 	// answer), shown next to the source.
 	Excerpt string
+}
+
+// Newer is an article newer than the ones an answer cites that covers the
+// same subject.
+type Newer struct {
+	ArticleID string
+	Title     string
+	Published time.Time
 }
 
 // Searcher is what the engine needs of the index.
@@ -188,16 +201,50 @@ func nothingRetrieved(ps []retrieval.Passage, minSim float64) bool {
 }
 
 // nowRe finds questions about the present: the articles can only say what
-// was true when the newest of them was written.
+// was true when the article behind the answer was written.
 var nowRe = regexp.MustCompile(`(?i)\b(now|nowadays|today|tonight|latest|currently|current|still|at the moment|at present|so far|these days|right now|recent|recently|newest|anymore|any more)\b`)
 
-// asOf leads an answer to a question about the present with the date it
-// is true as of.
+// Minimum shares of the question's weighted terms a passage of a newer,
+// uncited article must hold to count as covering the same subject: at
+// least newerCover, and newerShare of the best cited passage's.
+const (
+	newerCover = 0.5
+	newerShare = 0.8
+)
+
+// asOf dates an answer by the article behind it: an answer to a question
+// about the present is led by the date of the newest article it cites,
+// and any answer is followed by a warning when a newer article the
+// answer does not cite covers the same subject (it may have changed).
 func asOf(a Answer) Answer {
-	if a.Refused || a.AsOf.IsZero() || !nowRe.MatchString(a.Question) {
+	if a.Refused || len(a.Sources) == 0 {
 		return a
 	}
-	a.Text = "As of the newest article (" + corpus.HumanDate(a.AsOf) + "): " + a.Text
+	cited := map[string]bool{}
+	bestCover := 0.0
+	for _, s := range a.Sources {
+		cited[s.ArticleID] = true
+		if s.Published.After(a.FactDate) {
+			a.FactDate = s.Published
+		}
+	}
+	for _, p := range a.Passages {
+		if cited[p.ArticleID] {
+			bestCover = max(bestCover, p.Coverage)
+		}
+	}
+	for _, p := range a.Passages {
+		if !cited[p.ArticleID] && p.Published.After(a.FactDate) && p.Coverage >= newerCover && p.Coverage >= newerShare*bestCover &&
+			(a.Newer == nil || p.Published.After(a.Newer.Published)) {
+			a.Newer = &Newer{ArticleID: p.ArticleID, Title: p.Title, Published: p.Published}
+		}
+	}
+	if nowRe.MatchString(a.Question) {
+		a.Text = "As of " + corpus.HumanDate(a.FactDate) + ", the date of the article it comes from: " + a.Text
+	}
+	if a.Newer != nil {
+		a.Text += "\n\n(A newer article, \u201c" + a.Newer.Title + "\u201d of " + corpus.HumanDate(a.Newer.Published) + ", also covers this; it may say more.)"
+	}
 	return a
 }
 

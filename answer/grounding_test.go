@@ -174,3 +174,19 @@ func TestDisagreementOnWho(t *testing.T) {
 		t.Errorf("answer %q with %d sources; want both names, each cited, and that they differ", a.Text, len(a.Sources))
 	}
 }
+
+// TestAsOfTheCitedArticle: an answer about the present is dated by the
+// article it cites, and a newer article on the same subject is pointed
+// out.
+func TestAsOfTheCitedArticle(t *testing.T) {
+	a, err := dirEngine(t, "testdata/newer").Ask(context.Background(), "How many people have been evacuated from the old city of Homs so far?", nil)
+	if err != nil || a.Refused {
+		t.Fatalf("Ask = %+v, %v", a, err)
+	}
+	if !strings.HasPrefix(a.Text, "As of 7 Feb 2014, the date of the article it comes from: ") || !strings.Contains(a.Text, "58") {
+		t.Errorf("answer %q: want it dated by the cited article", a.Text)
+	}
+	if a.Newer == nil || a.Newer.ArticleID != "2014-02-10-evacuation-continues" || !strings.Contains(a.Text, "A newer article, “Evacuation of Homs continues” of 10 Feb 2014, also covers this") {
+		t.Errorf("answer %q, newer %+v: want the newer article pointed out", a.Text, a.Newer)
+	}
+}

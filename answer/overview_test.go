@@ -94,7 +94,7 @@ func TestOverviewScope(t *testing.T) {
 func TestAsOfNote(t *testing.T) {
 	e := New(discard(), testIndex(t), nil, Options{})
 	a, err := e.Ask(context.Background(), "Who is the spokeswoman of the US State Department now?", nil)
-	if err != nil || !strings.HasPrefix(a.Text, "As of the newest article (7 Feb 2014): ") || !strings.Contains(a.Text, "Psaki") {
+	if err != nil || !strings.HasPrefix(a.Text, "As of 7 Feb 2014, the date of the article it comes from: ") || !strings.Contains(a.Text, "Psaki") {
 		t.Errorf("answer about now = %q, %v", a.Text, err)
 	}
 	a, _ = e.Ask(context.Background(), "Who is the spokeswoman of the US State Department?", nil)
