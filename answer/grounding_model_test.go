@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"regexp"
@@ -9,7 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/situationbot/bot/llm"
 	"github.com/situationbot/bot/llm/llmtest"
+	"github.com/situationbot/bot/retrieval"
 )
 
 // fuzzedReplies is how many random model replies
@@ -24,8 +27,8 @@ const fuzzedReplies = 10000
 // it cites (read with a simpler rule than the grounding check's).
 func TestModelRepliesFuzzed(t *testing.T) {
 	n := fuzzedReplies
-	if testing.Short() {
-		n = 500
+	if testing.Short() || raceEnabled {
+		n = 1000
 	}
 	srv := llmtest.NewServer()
 	defer srv.Close()
@@ -42,12 +45,27 @@ func TestModelRepliesFuzzed(t *testing.T) {
 	})
 	e := modelEngine(t, srv)
 	questions := []string{evacuationQ, "What did Mekdad say about the women and children of Homs?", "When were the Geneva talks adjourned?"}
+	// Retrieval is the same for every reply to a question: done once.
+	passages := make([][]retrieval.Passage, len(questions))
+	for i, q := range questions {
+		ps, err := e.search.Search(context.Background(), q, e.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		passages[i] = ps
+	}
 	anyMarker := regexp.MustCompile(`\[\s*\d`)
 	for i := 0; i < n; i++ {
-		a, err := e.Ask(context.Background(), questions[i%len(questions)], nil)
+		q := i % len(questions)
+		a, err := e.askModel(context.Background(), questions[q], passages[q], nil)
+		if errors.Is(err, llm.ErrTruncated) {
+			continue // cut before its first sentence ended: Ask falls back to quoting
+		}
 		if err != nil {
 			t.Fatalf("reply %d: %v", i, err)
 		}
+		a.Passages = passages[q]
+		a = asOf(a)
 		if a.Refused || a.Mode != ModeLLM {
 			continue
 		}
@@ -55,7 +73,8 @@ func TestModelRepliesFuzzed(t *testing.T) {
 			t.Fatalf("reply %d: %q has %d bracketed numbers, %d of them markers", i, a.Text, got, want)
 		}
 		checkCitations(t, a)
-		for _, line := range claimSentences(a.Text) {
+		claims, _, _ := strings.Cut(a.Text, "\n\n(A newer article") // the note is not a claim
+		for _, line := range claimSentences(claims) {
 			for _, s := range line {
 				ns := Citations(s)
 				if len(ns) == 0 {
