@@ -173,11 +173,11 @@ func (st *streamer) stop() {
 	<-st.done
 }
 
-// partialText is what a streaming answer shows: the text so far, within
-// one message, marked as unfinished.
+// partialText is what a streaming answer shows: the text so far, made
+// safe, within one message, marked as unfinished.
 func partialText(text string) string {
 	const more = " …"
-	parts := Split(text, MaxMessage-len(more))
+	parts := Split(safeProse(text), MaxMessage-len(more))
 	if len(parts) == 0 {
 		return "…"
 	}

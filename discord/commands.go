@@ -127,13 +127,7 @@ func (b *Bot) sourcesPage(p int) (string, []discordgo.MessageComponent) {
 	var s strings.Builder
 	fmt.Fprintf(&s, "I answer from **%d articles**, current to **%s**.\n", len(arts), corpus.HumanDate(arts[0].Published))
 	for i, a := range arts[p*sourcesPerPage : min(len(arts), (p+1)*sourcesPerPage)] {
-		fmt.Fprintf(&s, "\n%d. **%s** — %s", p*sourcesPerPage+i+1, oneLine(a.Title, 180), corpus.HumanDate(a.Published))
-		if a.Source != "" {
-			fmt.Fprintf(&s, " — %s", oneLine(a.Source, 60))
-		}
-		if a.URL != "" {
-			fmt.Fprintf(&s, " — <%s>", a.URL)
-		}
+		fmt.Fprintf(&s, "\n%d. %s", p*sourcesPerPage+i+1, articleLine(a.Title, a.Published, a.Source, a.URL))
 	}
 	if pages == 1 {
 		return s.String(), nil
@@ -202,7 +196,8 @@ func (b *Bot) cmdRefresh(r *responder, _ discordgo.ApplicationCommandInteraction
 	}
 }
 
-// refreshReport renders what a refresh changed.
+// refreshReport renders what a refresh changed; article IDs and file
+// errors are shown as written.
 func refreshReport(rep retrieval.Report, fileErrs []error) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "**Refresh done** in %s: %d added, %d updated, %d removed, %d unchanged; %d chunks indexed, %d embedded.",
@@ -212,13 +207,13 @@ func refreshReport(rep retrieval.Report, fileErrs []error) string {
 		ids  []string
 	}{{"Added", rep.Added}, {"Updated", rep.Updated}, {"Removed", rep.Removed}} {
 		if len(g.ids) > 0 {
-			fmt.Fprintf(&s, "\n%s: %s", g.name, strings.Join(g.ids, ", "))
+			fmt.Fprintf(&s, "\n%s: %s", g.name, escapeMarkdown(strings.Join(g.ids, ", ")))
 		}
 	}
 	if len(fileErrs) > 0 {
 		fmt.Fprintf(&s, "\n\n**%d file(s) skipped:**", len(fileErrs))
 		for _, e := range fileErrs {
-			fmt.Fprintf(&s, "\n- %s", oneLine(e.Error(), 300))
+			fmt.Fprintf(&s, "\n- %s", escapeMarkdown(oneLine(e.Error(), 300)))
 		}
 	}
 	return s.String()

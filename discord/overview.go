@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,17 +34,17 @@ func (b *Bot) cmdSummary(r *responder, data discordgo.ApplicationCommandInteract
 			return "", err
 		}
 		if s.Refused {
-			return s.Text, nil
+			return safeProse(s.Text), nil
 		}
 		head := fmt.Sprintf("**Summary** of %d article(s)", s.Articles)
 		if opt.Topic != "" {
-			head += fmt.Sprintf(" about “%s”", oneLine(opt.Topic, 100))
+			head += fmt.Sprintf(" about “%s”", escapeMarkdown(oneLine(opt.Topic, 100)))
 		}
 		if !opt.Since.IsZero() {
 			head += " since " + corpus.HumanDate(opt.Since)
 		}
 		head += ", current to " + corpus.HumanDate(s.AsOf) + "."
-		return head + "\n\n" + s.Text + "\n\n" + renderSources(s.Sources), nil
+		return head + "\n\n" + safeProse(s.Text) + "\n\n" + renderSources(s.Sources), nil
 	})
 }
 
@@ -56,15 +57,24 @@ func (b *Bot) cmdTimeline(r *responder, data discordgo.ApplicationCommandInterac
 			return "", err
 		}
 		if tl.Refused {
-			return tl.Text, nil
+			return safeProse(tl.Text), nil
 		}
 		head := "**Timeline**"
 		if opt.Topic != "" {
-			head += fmt.Sprintf(" of “%s”", oneLine(opt.Topic, 100))
+			head += fmt.Sprintf(" of “%s”", escapeMarkdown(oneLine(opt.Topic, 100)))
 		}
 		head += ", current to " + corpus.HumanDate(tl.AsOf) + "."
-		return head + "\n\n" + answer.TimelineText(tl) + "\n\n" + renderSources(tl.Sources), nil
+		return head + "\n\n" + timelineText(tl) + "\n\n" + renderSources(tl.Sources), nil
 	})
+}
+
+// timelineText renders a timeline's events, their text made safe.
+func timelineText(tl answer.Timeline) string {
+	tl.Events = slices.Clone(tl.Events)
+	for i := range tl.Events {
+		tl.Events[i].Text = safeProse(tl.Events[i].Text)
+	}
+	return answer.TimelineText(tl)
 }
 
 // overview runs a summary or timeline: deferred at once, then the result,

@@ -3,6 +3,7 @@ package discord
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -13,15 +14,19 @@ import (
 // MaxMessage is Discord's limit on a message's content, in characters.
 const MaxMessage = 2000
 
-// excerptRunes bounds the quote shown under each source.
-const excerptRunes = 220
+// Bounds of a source's lines.
+const (
+	titleRunes   = 200 // an article's title
+	excerptRunes = 220 // the quote shown under each source
+)
 
 // Render turns an answer into the text of one or more Discord messages: the
 // answer with its [n] markers, then the numbered sources (title, date,
 // link, and the quoted sentence), each message at most MaxMessage
-// characters.
+// characters. Article and model text is made safe to show (see
+// sanitize.go).
 func Render(a answer.Answer) []string {
-	body := strings.TrimSpace(a.Text)
+	body := safeProse(strings.TrimSpace(a.Text))
 	if src := renderSources(a.Sources); src != "" {
 		body += "\n\n" + src
 	}
@@ -32,10 +37,11 @@ func Render(a answer.Answer) []string {
 const sourcesHeading = "**Sources**"
 
 // answerPart returns the answer of a message Render made, without the
-// sources under it: what a conversation remembers of the answer.
+// sources under it and unescaped: what a conversation remembers of the
+// answer.
 func answerPart(content string) string {
 	text, _, _ := strings.Cut(content, "\n\n"+sourcesHeading)
-	return strings.TrimSpace(text)
+	return unescape(strings.TrimSpace(text))
 }
 
 // renderSources lists the sources under an answer.
@@ -46,19 +52,30 @@ func renderSources(sources []answer.Source) string {
 	var b strings.Builder
 	b.WriteString(sourcesHeading)
 	for _, s := range sources {
-		fmt.Fprintf(&b, "\n[%d] **%s** — %s", s.N, oneLine(s.Title, 200), corpus.HumanDate(s.Published))
-		if s.URL != "" {
-			fmt.Fprintf(&b, " — <%s>", s.URL)
-		}
+		fmt.Fprintf(&b, "\n[%d] %s", s.N, articleLine(s.Title, s.Published, "", s.URL))
 		quote := s.Excerpt
 		if quote == "" {
 			quote = s.Quote
 		}
 		if quote = oneLine(quote, excerptRunes); quote != "" {
-			b.WriteString("\n> " + quote)
+			b.WriteString("\n> " + escapeMarkdown(quote))
 		}
 	}
 	return b.String()
+}
+
+// articleLine shows an article in a list: its title in bold, its date,
+// what it is from when from is set, and its link when safeURL allows it,
+// in <…> so that Discord shows no preview.
+func articleLine(title string, published time.Time, from, link string) string {
+	line := "**" + escapeMarkdown(oneLine(title, titleRunes)) + "** — " + corpus.HumanDate(published)
+	if from != "" {
+		line += " — " + escapeMarkdown(oneLine(from, 60))
+	}
+	if u := safeURL(link); u != "" {
+		line += " — <" + u + ">"
+	}
+	return line
 }
 
 // oneLine collapses s to one line of at most n runes, cut at a word.

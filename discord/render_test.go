@@ -194,6 +194,7 @@ func TestAnswerPart(t *testing.T) {
 		{"answer with sources", "The government said 58 [1].\n\n**Sources**\n[1] **Title** — 7 Feb 2014", "The government said 58 [1]."},
 		{"refusal without sources", "I couldn't find that.", "I couldn't find that."},
 		{"sources mentioned in the text", "The **Sources** say 58 [1].", "The **Sources** say 58 [1]."},
+		{"escaped", `A \*\*bold\*\* \[x\]\(http://e) [1] discord` + zwsp + ".gg/a\n\n**Sources**\n[1] **T**", "A **bold** [x](http://e) [1] discord.gg/a"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,5 +202,96 @@ func TestAnswerPart(t *testing.T) {
 				t.Errorf("answerPart(%q) = %q, want %q", tc.content, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRenderHostile(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(a *answer.Answer)
+		want    []string // in the rendering
+		notWant []string
+	}{
+		{
+			name:    "title cannot break out of bold or link",
+			change:  func(a *answer.Answer) { a.Sources[0].Title = "Homs** — <http://evil> `x` [x](http://e)" },
+			want:    []string{`[1] **Homs\*\* — \<http://evil\> \` + "`x\\`" + ` \[x\]\(http://e)** — 7 Feb 2014 — <https://example.com/homs>`},
+			notWant: []string{"**Homs** —"},
+		},
+		{
+			name:    "javascript link dropped",
+			change:  func(a *answer.Answer) { a.Sources[0].URL = "javascript:alert(1)" },
+			want:    []string{"[1] **Civilians evacuated from besieged Homs under three-day ceasefire** — 7 Feb 2014\n"},
+			notWant: []string{"javascript"},
+		},
+		{
+			name:    "ftp link dropped",
+			change:  func(a *answer.Answer) { a.Sources[0].URL = "ftp://example.com/homs" },
+			notWant: []string{"ftp:"},
+		},
+		{
+			name:    "relative link dropped",
+			change:  func(a *answer.Answer) { a.Sources[0].URL = "/news/homs" },
+			notWant: []string{"/news/homs"},
+		},
+		{
+			name:    "link with a space dropped",
+			change:  func(a *answer.Answer) { a.Sources[0].URL = "http://a b" },
+			notWant: []string{"http://a"},
+		},
+		{
+			name: "masked link and invites in the answer neutralised, markers intact",
+			change: func(a *answer.Answer) {
+				a.Text = "Read [the report](https://evil.example/x) [1]. Join discord.gg/raid or https://discord.com/invite/r [2]."
+			},
+			want: []string{`Read \[the report\]\(https://evil.example/x) [1]. Join discord` + zwsp + `.gg/raid or https://discord` + zwsp + `.com/invite/r [2].`},
+		},
+		{
+			name: "masked link and invite in a quote neutralised",
+			change: func(a *answer.Answer) {
+				a.Sources[0].Excerpt = "Aid [here](http://evil.example) and DISCORDAPP.com/invite/x [3]."
+			},
+			want: []string{`> Aid \[here\]\(http://evil.example) and DISCORDAPP` + zwsp + `.com/invite/x \[3\].`},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := sampleAnswer()
+			tc.change(&a)
+			got := strings.Join(Render(a), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("Render lacks %q:\n%s", w, got)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(got, w) {
+					t.Errorf("Render has %q:\n%s", w, got)
+				}
+			}
+			checkSafe(t, "Render", got)
+		})
+	}
+}
+
+func TestPartialText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"nothing yet", "", "…"},
+		{"short", "Aid came [1]", "Aid came [1] …"},
+		{"half a masked link", "See [x](https://evil", `See \[x\]\(https://evil …`},
+		{"an invite", "discord.gg/abc", "discord" + zwsp + ".gg/abc …"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := partialText(tc.in); got != tc.want {
+				t.Errorf("partialText(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	huge := partialText(strings.Repeat("Aid came [1]. ", 1<<16))
+	if n := utf8.RuneCountInString(huge); n > MaxMessage || !strings.HasSuffix(huge, "…") {
+		t.Errorf("partialText of a huge text: %d characters, ends %q", n, huge[len(huge)-10:])
 	}
 }
