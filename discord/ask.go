@@ -176,12 +176,7 @@ func (st *streamer) stop() {
 // partialText is what a streaming answer shows: the text so far, made
 // safe, within one message, marked as unfinished.
 func partialText(text string) string {
-	const more = " …"
-	parts := Split(safeProse(text), MaxMessage-len(more))
-	if len(parts) == 0 {
-		return "…"
-	}
-	return parts[0] + more
+	return continued(safeProse(strings.TrimSpace(start(text, 1))))
 }
 
 // failureText turns an error from answering into what the user sees.

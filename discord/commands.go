@@ -114,8 +114,8 @@ func (b *Bot) cmdSources(r *responder, _ discordgo.ApplicationCommandInteraction
 	}
 }
 
-// sourcesPage renders page p (0-based) of the article list and its
-// Previous/Next buttons.
+// sourcesPage renders page p (0-based) of the article list, within one
+// message, and its Previous/Next buttons.
 func (b *Bot) sourcesPage(p int) (string, []discordgo.MessageComponent) {
 	arts := slices.Clone(b.lib.Articles())
 	slices.SortStableFunc(arts, func(x, y corpus.Article) int { return y.Published.Compare(x.Published) })
@@ -130,10 +130,10 @@ func (b *Bot) sourcesPage(p int) (string, []discordgo.MessageComponent) {
 		fmt.Fprintf(&s, "\n%d. %s", p*sourcesPerPage+i+1, articleLine(a.Title, a.Published, a.Source, a.URL))
 	}
 	if pages == 1 {
-		return s.String(), nil
+		return clip(s.String(), MaxMessage), nil
 	}
-	fmt.Fprintf(&s, "\n\nPage %d of %d", p+1, pages)
-	return s.String(), []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+	footer := fmt.Sprintf("\n\nPage %d of %d", p+1, pages)
+	return clip(s.String(), MaxMessage-len(footer)) + footer, []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: fmt.Sprintf("src:%d", p-1), Disabled: p == 0},
 		discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: fmt.Sprintf("src:%d", p+1), Disabled: p == pages-1},
 	}}}
