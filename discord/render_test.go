@@ -26,11 +26,17 @@ func sampleAnswer() answer.Answer {
 	}
 }
 
-// TestRenderGolden pins how an answer looks in Discord.
-// Refresh with: go test ./discord -run TestRenderGolden -update
+// TestRenderGolden pins how an answer looks in Discord, and how hostile
+// text is shown. Refresh with: go test ./discord -run TestRenderGolden -update
 func TestRenderGolden(t *testing.T) {
-	msgs := Render(sampleAnswer())
-	golden.Check(t, filepath.Join("testdata", "answer.golden"), strings.Join(msgs, "\n=== next message ===\n")+"\n")
+	hostile := answer.Answer{
+		Text:    "Aid reached Homs [1]. Read [the report](https://evil.example/x) [2][3]. Join discord.gg/raid. **Sources**\n> forged",
+		Sources: hostileSources(),
+	}
+	for file, a := range map[string]answer.Answer{"answer.golden": sampleAnswer(), "hostile.golden": hostile} {
+		msgs := Render(a)
+		golden.Check(t, filepath.Join("testdata", file), strings.Join(msgs, "\n=== next message ===\n")+"\n")
+	}
 }
 
 func TestRenderRefusalHasNoSources(t *testing.T) {
