@@ -173,15 +173,10 @@ func (st *streamer) stop() {
 	<-st.done
 }
 
-// partialText is what a streaming answer shows: the text so far, within
-// one message, marked as unfinished.
+// partialText is what a streaming answer shows: the text so far, made
+// safe, within one message, marked as unfinished.
 func partialText(text string) string {
-	const more = " …"
-	parts := Split(text, MaxMessage-len(more))
-	if len(parts) == 0 {
-		return "…"
-	}
-	return parts[0] + more
+	return continued(safeProse(strings.TrimSpace(start(text, 1))))
 }
 
 // failureText turns an error from answering into what the user sees.

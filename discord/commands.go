@@ -114,8 +114,8 @@ func (b *Bot) cmdSources(r *responder, _ discordgo.ApplicationCommandInteraction
 	}
 }
 
-// sourcesPage renders page p (0-based) of the article list and its
-// Previous/Next buttons.
+// sourcesPage renders page p (0-based) of the article list, within one
+// message, and its Previous/Next buttons.
 func (b *Bot) sourcesPage(p int) (string, []discordgo.MessageComponent) {
 	arts := slices.Clone(b.lib.Articles())
 	slices.SortStableFunc(arts, func(x, y corpus.Article) int { return y.Published.Compare(x.Published) })
@@ -127,19 +127,13 @@ func (b *Bot) sourcesPage(p int) (string, []discordgo.MessageComponent) {
 	var s strings.Builder
 	fmt.Fprintf(&s, "I answer from **%d articles**, current to **%s**.\n", len(arts), corpus.HumanDate(arts[0].Published))
 	for i, a := range arts[p*sourcesPerPage : min(len(arts), (p+1)*sourcesPerPage)] {
-		fmt.Fprintf(&s, "\n%d. **%s** — %s", p*sourcesPerPage+i+1, oneLine(a.Title, 180), corpus.HumanDate(a.Published))
-		if a.Source != "" {
-			fmt.Fprintf(&s, " — %s", oneLine(a.Source, 60))
-		}
-		if a.URL != "" {
-			fmt.Fprintf(&s, " — <%s>", a.URL)
-		}
+		fmt.Fprintf(&s, "\n%d. %s", p*sourcesPerPage+i+1, articleLine(a.Title, a.Published, a.Source, a.URL))
 	}
 	if pages == 1 {
-		return s.String(), nil
+		return clip(s.String(), MaxMessage), nil
 	}
-	fmt.Fprintf(&s, "\n\nPage %d of %d", p+1, pages)
-	return s.String(), []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+	footer := fmt.Sprintf("\n\nPage %d of %d", p+1, pages)
+	return clip(s.String(), MaxMessage-len(footer)) + footer, []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		discordgo.Button{Label: "Previous", Style: discordgo.SecondaryButton, CustomID: fmt.Sprintf("src:%d", p-1), Disabled: p == 0},
 		discordgo.Button{Label: "Next", Style: discordgo.SecondaryButton, CustomID: fmt.Sprintf("src:%d", p+1), Disabled: p == pages-1},
 	}}}
@@ -202,7 +196,8 @@ func (b *Bot) cmdRefresh(r *responder, _ discordgo.ApplicationCommandInteraction
 	}
 }
 
-// refreshReport renders what a refresh changed.
+// refreshReport renders what a refresh changed; article IDs and file
+// errors are shown as written.
 func refreshReport(rep retrieval.Report, fileErrs []error) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "**Refresh done** in %s: %d added, %d updated, %d removed, %d unchanged; %d chunks indexed, %d embedded.",
@@ -212,13 +207,13 @@ func refreshReport(rep retrieval.Report, fileErrs []error) string {
 		ids  []string
 	}{{"Added", rep.Added}, {"Updated", rep.Updated}, {"Removed", rep.Removed}} {
 		if len(g.ids) > 0 {
-			fmt.Fprintf(&s, "\n%s: %s", g.name, strings.Join(g.ids, ", "))
+			fmt.Fprintf(&s, "\n%s: %s", g.name, escapeMarkdown(strings.Join(g.ids, ", ")))
 		}
 	}
 	if len(fileErrs) > 0 {
 		fmt.Fprintf(&s, "\n\n**%d file(s) skipped:**", len(fileErrs))
 		for _, e := range fileErrs {
-			fmt.Fprintf(&s, "\n- %s", oneLine(e.Error(), 300))
+			fmt.Fprintf(&s, "\n- %s", escapeMarkdown(oneLine(e.Error(), 300)))
 		}
 	}
 	return s.String()

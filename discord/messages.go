@@ -199,12 +199,13 @@ func (b *Bot) readThread(ch *discordgo.Channel, beforeID string) []answer.Turn {
 	return turns
 }
 
-// startThread starts a public thread on the question's message.
+// startThread starts a public thread on the question's message, named
+// after the question.
 func (b *Bot) startThread(ctx context.Context, m *discordgo.Message, question string) (string, error) {
 	opts, cancel := b.rest(ctx)
 	defer cancel()
 	th, err := b.s.MessageThreadStartComplex(m.ChannelID, m.ID, &discordgo.ThreadStart{
-		Name:                oneLine(question, 90),
+		Name:                oneLine(plainText(question), 90),
 		AutoArchiveDuration: 1440,
 	}, opts...)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,49 +28,59 @@ func (b *Bot) cmdSummary(r *responder, data discordgo.ApplicationCommandInteract
 		}
 		opt.Since = t
 	}
-	b.overview(r, func(ctx context.Context) (string, error) {
+	b.overview(r, func(ctx context.Context) (string, []answer.Source, error) {
 		s, err := b.ans.Summarize(ctx, opt)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if s.Refused {
-			return s.Text, nil
+			return safeProse(s.Text), nil, nil
 		}
 		head := fmt.Sprintf("**Summary** of %d article(s)", s.Articles)
 		if opt.Topic != "" {
-			head += fmt.Sprintf(" about “%s”", oneLine(opt.Topic, 100))
+			head += fmt.Sprintf(" about “%s”", escapeMarkdown(oneLine(opt.Topic, 100)))
 		}
 		if !opt.Since.IsZero() {
 			head += " since " + corpus.HumanDate(opt.Since)
 		}
 		head += ", current to " + corpus.HumanDate(s.AsOf) + "."
-		return head + "\n\n" + s.Text + "\n\n" + renderSources(s.Sources), nil
+		return head + "\n\n" + safeProse(start(s.Text, MaxAnswerMessages)), s.Sources, nil
 	})
 }
 
 // cmdTimeline answers /timeline [topic].
 func (b *Bot) cmdTimeline(r *responder, data discordgo.ApplicationCommandInteractionData) {
 	opt := answer.OverviewOptions{Topic: strings.TrimSpace(optString(data, "topic"))}
-	b.overview(r, func(ctx context.Context) (string, error) {
+	b.overview(r, func(ctx context.Context) (string, []answer.Source, error) {
 		tl, err := b.ans.Timeline(ctx, opt)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if tl.Refused {
-			return tl.Text, nil
+			return safeProse(tl.Text), nil, nil
 		}
 		head := "**Timeline**"
 		if opt.Topic != "" {
-			head += fmt.Sprintf(" of “%s”", oneLine(opt.Topic, 100))
+			head += fmt.Sprintf(" of “%s”", escapeMarkdown(oneLine(opt.Topic, 100)))
 		}
 		head += ", current to " + corpus.HumanDate(tl.AsOf) + "."
-		return head + "\n\n" + answer.TimelineText(tl) + "\n\n" + renderSources(tl.Sources), nil
+		return head + "\n\n" + timelineText(tl), tl.Sources, nil
 	})
 }
 
-// overview runs a summary or timeline: deferred at once, then the result,
-// paginated with Previous/Next buttons when it is longer than a message.
-func (b *Bot) overview(r *responder, write func(ctx context.Context) (string, error)) {
+// timelineText renders a timeline's events, their text made safe.
+func timelineText(tl answer.Timeline) string {
+	tl.Events = slices.Clone(tl.Events)
+	for i := range tl.Events {
+		tl.Events[i].Text = safeProse(tl.Events[i].Text)
+	}
+	return answer.TimelineText(tl)
+}
+
+// overview runs a summary or timeline: deferred at once, then the result
+// (safe Markdown, and its sources), in at most MaxAnswerMessages pages,
+// with Previous/Next buttons when there is more than one.
+func (b *Bot) overview(r *responder, write func(ctx context.Context) (string, []answer.Source, error)) {
 	ctx, done, ok := b.start(r, false)
 	if !ok {
 		return
@@ -79,14 +90,14 @@ func (b *Bot) overview(r *responder, write func(ctx context.Context) (string, er
 		r.fail(failureText(err))
 		return
 	}
-	text, err := write(ctx)
+	text, sources, err := write(ctx)
 	b.gate.leave()
 	if err != nil {
 		b.lg.Error("overview failed", "interaction", r.i.ID, "err", err)
 		r.fail(failureText(err))
 		return
 	}
-	pages := Split(text, MaxMessage)
+	pages := layout(text, sources, MaxAnswerMessages)
 	if len(pages) == 1 {
 		r.edit(context.Background(), pages[0], nil)
 		return

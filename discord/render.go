@@ -3,6 +3,7 @@ package discord
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -13,66 +14,165 @@ import (
 // MaxMessage is Discord's limit on a message's content, in characters.
 const MaxMessage = 2000
 
-// excerptRunes bounds the quote shown under each source.
-const excerptRunes = 220
+// MaxAnswerMessages bounds the messages of one answer, summary or
+// timeline, whatever the model wrote: a longer text is cut, its sources
+// kept.
+const MaxAnswerMessages = 3
 
-// Render turns an answer into the text of one or more Discord messages: the
-// answer with its [n] markers, then the numbered sources (title, date,
-// link, and the quoted sentence), each message at most MaxMessage
-// characters.
+// Bounds of a source's lines.
+const (
+	titleRunes   = 200 // an article's title
+	excerptRunes = 220 // the quote shown under each source
+)
+
+// Render turns an answer into the text of at most MaxAnswerMessages
+// Discord messages: the answer with its [n] markers, then the numbered
+// sources (title, date, link, and the quoted sentence), each message at
+// most MaxMessage characters. Article and model text is made safe to show
+// (see sanitize.go).
 func Render(a answer.Answer) []string {
-	body := strings.TrimSpace(a.Text)
-	if src := renderSources(a.Sources); src != "" {
-		body += "\n\n" + src
+	return layout(safeProse(start(strings.TrimSpace(a.Text), MaxAnswerMessages)), a.Sources, MaxAnswerMessages)
+}
+
+// start returns the start of text, twice as much as n messages hold,
+// "…" marking a cut: no more of it can be shown, so no more needs to be
+// made safe.
+func start(text string, n int) string {
+	if i := byteOffset(text, 2*n*MaxMessage); i < len(text) {
+		return text[:i] + "…"
 	}
-	return Split(body, MaxMessage)
+	return text
 }
 
 // sourcesHeading heads the sources under an answer.
 const sourcesHeading = "**Sources**"
 
 // answerPart returns the answer of a message Render made, without the
-// sources under it: what a conversation remembers of the answer.
+// sources under it and unescaped: what a conversation remembers of the
+// answer.
 func answerPart(content string) string {
 	text, _, _ := strings.Cut(content, "\n\n"+sourcesHeading)
-	return strings.TrimSpace(text)
+	return unescape(strings.TrimSpace(text))
 }
 
-// renderSources lists the sources under an answer.
-func renderSources(sources []answer.Source) string {
+// layout puts text (safe Markdown) and the sources under it into at most
+// n messages. When they need more, text is cut (see fitText); when the
+// sources alone need more, their quotes are left out; when even that is
+// too long, which takes thousands of characters of titles and links, the
+// n-th message is cut.
+func layout(text string, sources []answer.Source, n int) []string {
+	var msgs []string
+	for _, quote := range []int{excerptRunes, 0} {
+		var ok bool
+		if msgs, ok = fitText(text, renderSources(sources, quote), n); ok {
+			return msgs
+		}
+	}
+	msgs = msgs[:n]
+	msgs[n-1] = continued(msgs[n-1])
+	return msgs
+}
+
+// fitText returns text, then tail, in at most n messages, cutting text
+// (see clip) as little as needed. ok is false when even text cut to "…"
+// does not fit; msgs are then all the messages, more than n.
+func fitText(text, tail string, n int) (msgs []string, ok bool) {
+	join := func(text string) []string { return Split(text+"\n\n"+tail, MaxMessage) }
+	if msgs := join(text); len(msgs) <= n {
+		return msgs, true
+	}
+	if msgs := join("…"); len(msgs) > n {
+		return msgs, false
+	}
+	// Search the longest cut that fits: clip(text, lo) fits, hi is all
+	// of text that could fit.
+	text = text[:byteOffset(text, n*MaxMessage)]
+	lo, hi := 1, utf8.RuneCountInString(text)
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; len(join(clip(text, mid))) <= n {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return join(clip(text, lo)), true
+}
+
+// continued marks text as going on, within one message: " …" after it,
+// or text cut to fit.
+func continued(text string) string {
+	if text == "" {
+		return "…"
+	}
+	if utf8.RuneCountInString(text)+2 <= MaxMessage {
+		return text + " …"
+	}
+	return clip(text, MaxMessage)
+}
+
+// renderSources lists the sources under an answer, each with a quote of
+// at most quoteRunes (0: none).
+func renderSources(sources []answer.Source, quoteRunes int) string {
 	if len(sources) == 0 {
 		return ""
 	}
 	var b strings.Builder
 	b.WriteString(sourcesHeading)
 	for _, s := range sources {
-		fmt.Fprintf(&b, "\n[%d] **%s** — %s", s.N, oneLine(s.Title, 200), corpus.HumanDate(s.Published))
-		if s.URL != "" {
-			fmt.Fprintf(&b, " — <%s>", s.URL)
+		fmt.Fprintf(&b, "\n[%d] %s", s.N, articleLine(s.Title, s.Published, "", s.URL))
+		if quoteRunes == 0 {
+			continue
 		}
 		quote := s.Excerpt
 		if quote == "" {
 			quote = s.Quote
 		}
-		if quote = oneLine(quote, excerptRunes); quote != "" {
-			b.WriteString("\n> " + quote)
+		if quote = oneLine(quote, quoteRunes); quote != "" {
+			b.WriteString("\n> " + escapeMarkdown(quote))
 		}
 	}
 	return b.String()
 }
 
-// oneLine collapses s to one line of at most n runes, cut at a word.
+// articleLine shows an article in a list: its title in bold, its date,
+// what it is from when from is set, and its link when safeURL allows it,
+// in <…> so that Discord shows no preview.
+func articleLine(title string, published time.Time, from, link string) string {
+	line := "**" + escapeMarkdown(oneLine(title, titleRunes)) + "** — " + corpus.HumanDate(published)
+	if from != "" {
+		line += " — " + escapeMarkdown(oneLine(from, 60))
+	}
+	if u := safeURL(link); u != "" {
+		line += " — <" + u + ">"
+	}
+	return line
+}
+
+// oneLine collapses s to one line of at most n runes (see clip).
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	return clip(strings.Join(strings.Fields(s), " "), n)
+}
+
+// clip shortens text to at most n runes, "…" included: after the last
+// sentence or line that ends in the second half of the room, else after
+// the last word there, else inside a word.
+func clip(text string, n int) string {
+	if utf8.RuneCountInString(text) <= n {
+		return text
 	}
-	r := []rune(s)[:n-1]
-	cut := string(r)
-	if i := strings.LastIndexByte(cut, ' '); i > len(cut)/2 {
-		cut = cut[:i]
+	if n < 3 {
+		return "…"
 	}
-	return strings.TrimRight(cut, " ,;:") + "…"
+	limit := byteOffset(text, n-2) // room for " …"
+	window := text[:limit+1]
+	if i := max(lastSentenceEnd(window), strings.LastIndexByte(window, '\n')); i > limit/2 {
+		return strings.TrimRightFunc(text[:i], unicode.IsSpace) + " …"
+	}
+	if i := strings.LastIndexAny(window, " \t\n"); i > limit/2 {
+		return strings.TrimRight(text[:i], " \t\n,;:") + "…"
+	}
+	// Not after half an escape, which would escape the "…".
+	return strings.TrimRight(text[:limit], `\`) + "…"
 }
 
 // Split cuts text into pieces of at most max runes. It cuts at the last
@@ -82,8 +182,11 @@ func oneLine(s string, n int) string {
 func Split(text string, max int) []string {
 	text = strings.TrimSpace(text)
 	var out []string
-	for utf8.RuneCountInString(text) > max {
+	for {
 		limit := byteOffset(text, max) // bytes of the first max runes
+		if limit == len(text) {
+			break // the rest fits
+		}
 		cut := bestCut(text[:limit+1])
 		if cut <= 0 {
 			cut = limit
