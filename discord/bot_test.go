@@ -498,6 +498,11 @@ func waitMessages(t *testing.T, srv *discordtest.Server, channel string, n int) 
 	}
 }
 
+// groundedSentences are model sentences that pass the grounding check
+// when [1] is the 7 February article's passage on the evacuation: their
+// only facts are "58" and "Friday" (its publication day).
+const groundedSentences = "The government said 58 people were evacuated on Friday [1]. All of them were women, children and elderly [1]. They had endured a crushing blockade [1]. The evacuation took place under a ceasefire [1]. "
+
 // TestBotWithModel drives the bot with a chat model on a loopback
 // OpenAI-compatible server: streamed edits, long answers, the model down.
 func TestBotWithModel(t *testing.T) {
@@ -511,7 +516,9 @@ func TestBotWithModel(t *testing.T) {
 	srv := h.srv
 
 	t.Run("streamed edits throttled", func(t *testing.T) {
-		words := strings.Fields("The government said 58 people were evacuated from the old city of Homs on Friday, all of them women, children and elderly, under a three-day ceasefire [1].")
+		// Several sentences, so that checked text is shown as each one
+		// completes (the stream shows only whole, grounded sentences).
+		words := strings.Fields(strings.Repeat(groundedSentences, 2))
 		chunks := make([]string, len(words))
 		for i, w := range words {
 			chunks[i] = w + " "
@@ -540,8 +547,8 @@ func TestBotWithModel(t *testing.T) {
 
 	t.Run("long answer split under 2000 characters", func(t *testing.T) {
 		var b strings.Builder
-		for i := 0; i < 45; i++ {
-			fmt.Fprintf(&b, "Sentence %d says the government reported that 58 people were evacuated on Friday [%d]. ", i, i%3+1)
+		for b.Len() < 3800 {
+			b.WriteString(groundedSentences)
 		}
 		llmSrv.Enqueue(llmtest.Reply{Content: b.String()})
 		token := h.ask(t, "user-long", evacuationQ)
