@@ -97,7 +97,7 @@ func (b *Bot) cmdHelp(r *responder, _ discordgo.ApplicationCommandInteractionDat
 	s.WriteString("**/summary** `[topic] [since]` — an overview, newest first. **/timeline** `[topic]` — dated events in order.\n")
 	s.WriteString("**/sources** — the articles, newest first.\n")
 	s.WriteString("**/refresh** — moderators: reload the articles.\n\n")
-	s.WriteString("**Checking an answer:** each [n] points to the source listed under it; the quoted line is the passage it comes from. If a claim has no number, or the quote doesn't say it, don't trust it. When the articles don't cover a question I say so rather than guess.")
+	s.WriteString("**Checking an answer:** each [n] points to the source listed under it; the quoted line is the article's own sentence that backs it, never my words. Every sentence I show cites a passage that holds its numbers, dates and names; when articles disagree I give each version with its source. When the articles don't cover a question I say so rather than guess.")
 	if err := r.reply(s.String(), true); err != nil {
 		b.lg.Warn("help reply failed", "interaction", r.i.ID, "err", err)
 	}
