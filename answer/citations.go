@@ -111,3 +111,26 @@ func dropInvalid(text string, n int) string {
 		return sub[1] + "[" + strings.Join(keep, ", ") + "]"
 	})
 }
+
+// citer numbers sources in the order they are first cited and gathers the
+// sentences quoted from each.
+type citer struct {
+	num     map[int]int // caller's key (a passage or an article) → source number
+	sources []Source
+}
+
+func newCiter() *citer { return &citer{num: map[int]int{}} }
+
+// cite returns the source number of key, making the source with mk the
+// first time, and adds text to its excerpt.
+func (c *citer) cite(key int, text string, mk func(n int) Source) int {
+	n, ok := c.num[key]
+	if !ok {
+		n = len(c.sources) + 1
+		c.num[key] = n
+		c.sources = append(c.sources, mk(n))
+	}
+	src := &c.sources[n-1]
+	src.Excerpt = strings.TrimSpace(src.Excerpt + " " + quoted(text))
+	return n
+}
