@@ -176,4 +176,16 @@ func TestModelOverviewsNeedCitations(t *testing.T) {
 	if tl.Events[0].Date.Format(corpus.DateLayout) != "2014-01-26" || tl.Sources[tl.Events[0].Source-1].ArticleID != "2014-01-26-syria-talks-offer-exit-from-homs-siege" {
 		t.Errorf("first event %+v cites %s", tl.Events[0], tl.Sources[tl.Events[0].Source-1].ArticleID)
 	}
+	// A model summary keeps only its grounded sentences, and its sources
+	// quote the article, not the model's summary of it ([1] is the newest
+	// article, 7 Feb).
+	srv.Enqueue(llmtest.Reply{Content: "Article one summary."}, llmtest.Reply{Content: "Article two summary."},
+		llmtest.Reply{Content: "The government said 58 people were evacuated [1]. Officials promised 900 trucks of aid [1]."})
+	s, err = New(discard(), testIndex(t), modelClient(srv), Options{}).Summarize(ctx, OverviewOptions{})
+	if err != nil || s.Mode != ModeLLM || s.Text != "The government said 58 people were evacuated [1]." || len(s.Removed) != 1 {
+		t.Fatalf("model summary = %q removed %q (mode %s), %v; want the grounded sentence only", s.Text, s.Removed, s.Mode, err)
+	}
+	if ex := s.Sources[0].Excerpt; !strings.Contains(ex, "58 people") || strings.Contains(ex, "summary") {
+		t.Errorf("summary source excerpt = %q, want the article's sentence with the figure", ex)
+	}
 }
