@@ -22,7 +22,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -43,7 +45,18 @@ var (
 	ErrDate        = errors.New("missing or invalid published date (want YYYY-MM-DD)")
 	ErrEmptyBody   = errors.New("empty body")
 	ErrEncoding    = errors.New("not valid UTF-8")
+	ErrNotRegular  = errors.New("not a regular file (a FIFO, device or directory) or a link that leaves the corpus folder: skipped")
+	ErrTooLarge    = errors.New("larger than the article size limit (MAX_ARTICLE_BYTES): skipped")
 )
+
+// DefaultMaxArticleBytes is the largest article file read when no limit is
+// given: far above any news article, far below what would hurt.
+const DefaultMaxArticleBytes = 4 << 20
+
+// Options tunes loading.
+type Options struct {
+	MaxBytes int64 // largest file read; 0 means DefaultMaxArticleBytes
+}
 
 // Article is one news article of the corpus.
 type Article struct {
@@ -78,12 +91,32 @@ type frontMatter struct {
 	Place     string `yaml:"place"`
 }
 
-// Load reads every *.md file at the top of fsys and returns the valid
+// LoadDir is Load on the directory dir, opened as an os.Root so that no
+// symbolic link leads out of it: a link to a file elsewhere, or to
+// /dev/zero, is skipped like any file that is not regular.
+func LoadDir(dir string, opt Options) ([]Article, []error, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open corpus: %w", err)
+	}
+	defer root.Close()
+	return LoadWith(root.FS(), opt)
+}
+
+// Load is LoadWith and the default options.
+func Load(fsys fs.FS) ([]Article, []error, error) { return LoadWith(fsys, Options{}) }
+
+// LoadWith reads every *.md file at the top of fsys and returns the valid
 // articles sorted by publication date, then ID. Files that cannot be parsed
 // are skipped, each with a *FileError naming the file and the problem; the
-// other files still load. The error is non-nil only when the directory
-// itself cannot be read.
-func Load(fsys fs.FS) ([]Article, []error, error) {
+// other files still load. Only regular files are read (a FIFO or a device
+// is never opened, so it cannot hang or flood the load), each through
+// opt.MaxBytes. The error is non-nil only when the directory itself cannot
+// be read.
+func LoadWith(fsys fs.FS, opt Options) ([]Article, []error, error) {
+	if opt.MaxBytes <= 0 {
+		opt.MaxBytes = DefaultMaxArticleBytes
+	}
 	names, err := fs.Glob(fsys, "*.md")
 	if err != nil {
 		return nil, nil, fmt.Errorf("list corpus: %w", err)
@@ -97,7 +130,7 @@ func Load(fsys fs.FS) ([]Article, []error, error) {
 		if strings.EqualFold(name, "README.md") {
 			continue
 		}
-		data, err := fs.ReadFile(fsys, name)
+		data, err := readArticle(fsys, name, opt.MaxBytes)
 		if err != nil {
 			errs = append(errs, &FileError{File: name, Err: err})
 			continue
@@ -109,13 +142,49 @@ func Load(fsys fs.FS) ([]Article, []error, error) {
 		}
 		arts = append(arts, a)
 	}
+	sortArticles(arts)
+	return arts, errs, nil
+}
+
+// sortArticles orders articles by publication date, then ID.
+func sortArticles(arts []Article) {
 	sort.Slice(arts, func(i, j int) bool {
 		if !arts[i].Published.Equal(arts[j].Published) {
 			return arts[i].Published.Before(arts[j].Published)
 		}
 		return arts[i].ID < arts[j].ID
 	})
-	return arts, errs, nil
+}
+
+// readArticle reads one file of the corpus: a regular file (a link is
+// followed, inside fsys only), of at most max bytes.
+func readArticle(fsys fs.FS, name string, max int64) ([]byte, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (%v)", ErrNotRegular, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, info.Mode().Type())
+	}
+	if info.Size() > max {
+		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, info.Size(), max)
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max { // it grew since Stat
+		return nil, fmt.Errorf("%w (over %d bytes)", ErrTooLarge, max)
+	}
+	return data, nil
 }
 
 // Parse parses one article file. id becomes the article ID.

@@ -37,8 +37,10 @@ type Library interface {
 }
 
 // RefreshFunc syncs the index with the corpus directory and reports what
-// changed and which files were skipped.
-type RefreshFunc func(ctx context.Context) (retrieval.Report, []error, error)
+// changed and which files were skipped. A refresh that would remove more
+// than half of the articles returns an error wrapping
+// corpus.ErrTooManyRemovals unless force.
+type RefreshFunc func(ctx context.Context, force bool) (retrieval.Report, []error, error)
 
 // Config configures the bot.
 type Config struct {

@@ -80,15 +80,19 @@ type countingRefresh struct {
 	mu    sync.Mutex
 	calls int
 	block chan struct{} // when set, refresh waits for it
+	guard bool          // when set, refresh refuses unless forced
 }
 
-func (c *countingRefresh) run(ctx context.Context) (retrieval.Report, []error, error) {
+func (c *countingRefresh) run(ctx context.Context, force bool) (retrieval.Report, []error, error) {
 	c.mu.Lock()
 	c.calls++
-	block := c.block
+	block, guard := c.block, c.guard
 	c.mu.Unlock()
 	if block != nil {
 		<-block
+	}
+	if guard && !force {
+		return retrieval.Report{}, nil, fmt.Errorf("%w: it would remove 2 of the 2 articles (a, b)", corpus.ErrTooManyRemovals)
 	}
 	return retrieval.Report{Unchanged: []string{"a", "b"}, Chunks: 16}, []error{&corpus.FileError{File: "broken.md", Err: corpus.ErrDate}}, nil
 }
@@ -360,6 +364,23 @@ func TestBotExtractive(t *testing.T) {
 		}
 		if !strings.Contains(m.Content, "2 unchanged") || !strings.Contains(m.Content, "broken.md") || m.Flags&discordtest.FlagEphemeral == 0 {
 			t.Errorf("refresh report (flags %d): %q", m.Flags, m.Content)
+		}
+
+		// A refresh that would remove most articles is refused, unless forced.
+		h.refresh.mu.Lock()
+		h.refresh.block, h.refresh.guard = nil, true
+		h.refresh.mu.Unlock()
+		m = h.waitFinal(t, send("mod", discordgo.PermissionManageGuild), func(m discordtest.Message) bool { return m.Content != "" })
+		if !strings.Contains(m.Content, "refused") || !strings.Contains(m.Content, "force:True") {
+			t.Errorf("refused refresh: %q", m.Content)
+		}
+		_, tok, err := srv.SendInteraction(discordtest.InteractionSpec{Type: discordtest.InteractionCommand, Name: "refresh", Options: []discordtest.Option{{Name: "force", Value: true}},
+			UserID: "mod", Permissions: discordgo.PermissionManageGuild, GuildID: discordtest.DefaultGuildID, ChannelID: discordtest.DefaultChannelID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m = h.waitFinal(t, tok, func(m discordtest.Message) bool { return m.Content != "" }); !strings.Contains(m.Content, "Refresh done") {
+			t.Errorf("forced refresh: %q", m.Content)
 		}
 	})
 

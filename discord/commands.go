@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -54,6 +55,10 @@ func Commands() []*discordgo.ApplicationCommand {
 			Description:              "Moderators: reload the articles from the corpus",
 			DefaultMemberPermissions: &manageServer,
 			Contexts:                 &guildOnly,
+			Options: []*discordgo.ApplicationCommandOption{{
+				Type: discordgo.ApplicationCommandOptionBoolean, Name: "force",
+				Description: "Accept a reload that removes more than half of the articles",
+			}},
 		},
 	}
 }
@@ -160,7 +165,7 @@ func (b *Bot) isModerator(i *discordgo.Interaction) bool {
 
 // cmdRefresh syncs the index with the corpus directory: moderators only,
 // one at a time, reported privately.
-func (b *Bot) cmdRefresh(r *responder, _ discordgo.ApplicationCommandInteractionData) {
+func (b *Bot) cmdRefresh(r *responder, data discordgo.ApplicationCommandInteractionData) {
 	if !b.isModerator(r.i) {
 		r.reply("Only moderators (Manage Server) can refresh the articles.", true)
 		return
@@ -176,7 +181,12 @@ func (b *Bot) cmdRefresh(r *responder, _ discordgo.ApplicationCommandInteraction
 	}
 	ctx, cancel := context.WithTimeout(b.work, 10*time.Minute)
 	defer cancel()
-	rep, fileErrs, err := b.refresh(ctx)
+	rep, fileErrs, err := b.refresh(ctx, optBool(data, "force"))
+	if errors.Is(err, corpus.ErrTooManyRemovals) {
+		b.lg.Warn("refresh refused", "err", err)
+		r.edit(context.Background(), oneLine(escapeMarkdown(sentence(err.Error())), 1500)+" The articles I had are still in use. If the files were removed on purpose, run /refresh force:True.", nil)
+		return
+	}
 	if err != nil {
 		b.lg.Error("refresh failed", "err", err)
 		r.edit(context.Background(), "The refresh failed; the articles I had are still in use. The error is in the bot's log.", nil)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/situationbot/bot/corpus"
 	"github.com/situationbot/bot/llm"
 	"github.com/situationbot/bot/retrieval"
 )
@@ -41,6 +42,15 @@ type config struct {
 	ModeratorRoles []string // MODERATOR_ROLE_IDS, comma-separated
 	AsksPerMinute  int      // ASK_RATE_PER_MINUTE, default 5
 	MaxConcurrent  int      // MAX_CONCURRENT_ANSWERS, default 4
+
+	MaxArticleBytes int64 // MAX_ARTICLE_BYTES, default corpus.DefaultMaxArticleBytes
+	AllowRemovals   bool  // --allow-removals (ingest): accept a sync that removes most articles
+	// guardRemovals is set by the commands that keep a corpus for long
+	// (ingest, the Discord bot): for them a load that would remove more
+	// than half of the indexed articles is refused unless AllowRemovals.
+	// One-shot commands (ask, eval) follow the folder they are pointed at.
+	guardRemovals   bool
+	RefreshInterval time.Duration // REFRESH_INTERVAL: re-scan CORPUS_DIR this often (Discord bot); 0 means never
 }
 
 // chatEnabled reports whether answers are written by a model.
@@ -127,6 +137,21 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.AsksPerMinute, c.MaxConcurrent = 5, 4
 	positive("ASK_RATE_PER_MINUTE", &c.AsksPerMinute)
 	positive("MAX_CONCURRENT_ANSWERS", &c.MaxConcurrent)
+	c.MaxArticleBytes = corpus.DefaultMaxArticleBytes
+	if v := strings.TrimSpace(getenv("MAX_ARTICLE_BYTES")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 1<<30 {
+			errs = append(errs, fmt.Errorf("MAX_ARTICLE_BYTES=%q: want a whole number of bytes from 1024 to 1073741824", v))
+		}
+		c.MaxArticleBytes = n
+	}
+	if v := strings.TrimSpace(getenv("REFRESH_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || (d != 0 && d < time.Minute) {
+			errs = append(errs, fmt.Errorf("REFRESH_INTERVAL=%q: want 0 (never) or a duration of at least 1m, such as 15m", v))
+		}
+		c.RefreshInterval = d
+	}
 	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))

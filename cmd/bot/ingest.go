@@ -16,9 +16,11 @@ func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	commonFlags(fs, &cfg)
+	fs.BoolVar(&cfg.AllowRemovals, "allow-removals", false, "accept a sync that removes more than half of the indexed articles (or all)")
 	if err := fs.Parse(args); err != nil {
 		return errSilent
 	}
+	cfg.guardRemovals = true
 	a, err := setup(ctx, cfg, stderr, newProgress(stderr))
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/situationbot/bot/answer"
@@ -132,20 +131,17 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // app is the wired program: the index over the corpus and the answer engine.
 type app struct {
-	lg       *slog.Logger
-	index    *retrieval.Index
-	engine   *answer.Engine
-	report   retrieval.Report
-	fileErrs []error
+	refresher *refresher
+	lg        *slog.Logger
+	index     *retrieval.Index
+	engine    *answer.Engine
+	report    retrieval.Report
+	fileErrs  []error
 }
 
 // setup loads the corpus, opens and syncs the index, and builds the engine.
 func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval.Progress) (*app, error) {
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	arts, fileErrs, err := corpus.Load(os.DirFS(cfg.CorpusDir))
-	if err != nil {
-		return nil, fmt.Errorf("load corpus %s: %w", cfg.CorpusDir, err)
-	}
 	var client *llm.Client
 	if cfg.APIKey != "" || cfg.BaseURL != "" {
 		client = llm.New(lg, llm.Config{
@@ -160,13 +156,18 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 	}
 	var emb retrieval.Embedder = retrieval.NewLocalEmbedder(0)
 	if cfg.EmbedModel != "" {
+		var err error
 		emb, err = remoteEmbedder(ctx, client, cfg)
 		if err != nil {
 			return nil, err
 		}
 	}
 	ix := retrieval.Open(lg, emb, cfg.DataDir, retrieval.Options{Mode: cfg.RetrievalMode})
-	rep, err := ix.Sync(ctx, arts, progress)
+	ref := &refresher{lg: lg, cfg: cfg, ix: ix}
+	done, err := ref.refresh(ctx, !cfg.guardRemovals || cfg.AllowRemovals, progress)
+	if errors.Is(err, corpus.ErrTooManyRemovals) {
+		return nil, fmt.Errorf("%w; if that is meant, run `bot ingest --allow-removals`", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("index the corpus: %w", err)
 	}
@@ -175,7 +176,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 		chat = client
 	}
 	eng := answer.New(lg, ix, chat, answer.Options{K: cfg.TopK, DataDir: cfg.DataDir})
-	return &app{lg: lg, index: ix, engine: eng, report: rep, fileErrs: fileErrs}, nil
+	return &app{lg: lg, index: ix, engine: eng, report: done.Report, fileErrs: done.Skipped, refresher: ref}, nil
 }
 
 // remoteEmbedder wraps the endpoint's embeddings as a retrieval.Embedder.

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
 
-	"github.com/situationbot/bot/corpus"
 	"github.com/situationbot/bot/discord"
 	"github.com/situationbot/bot/retrieval"
 )
@@ -14,6 +11,7 @@ import (
 // cmdDiscord runs the Discord bot until ctx is done (SIGINT or SIGTERM),
 // then shuts down gracefully and returns nil.
 func cmdDiscord(ctx context.Context, cfg config, stderr io.Writer) error {
+	cfg.guardRemovals = true
 	a, err := setup(ctx, cfg, stderr, nil)
 	if err != nil {
 		return err
@@ -21,13 +19,12 @@ func cmdDiscord(ctx context.Context, cfg config, stderr io.Writer) error {
 	for _, e := range a.fileErrs {
 		a.lg.Warn("article skipped", "err", e)
 	}
-	refresh := func(ctx context.Context) (retrieval.Report, []error, error) {
-		arts, fileErrs, err := corpus.Load(os.DirFS(cfg.CorpusDir))
-		if err != nil {
-			return retrieval.Report{}, nil, fmt.Errorf("load corpus: %w", err)
-		}
-		rep, err := a.index.Sync(ctx, arts, nil)
-		return rep, fileErrs, err
+	refresh := func(ctx context.Context, force bool) (retrieval.Report, []error, error) {
+		done, err := a.refresher.refresh(ctx, force, nil)
+		return done.Report, done.Skipped, err
+	}
+	if cfg.RefreshInterval > 0 {
+		go a.refreshEvery(ctx, cfg.RefreshInterval)
 	}
 	bot, err := discord.New(a.lg, discord.Config{
 		Token:          cfg.DiscordToken,
