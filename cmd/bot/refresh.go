@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -102,4 +105,20 @@ func (a *app) refreshEvery(ctx context.Context, interval time.Duration) {
 			a.lg.Info("scheduled refresh", "added", r.Added, "updated", r.Updated, "removed", r.Removed)
 		}
 	}
+}
+
+// indexDir is where the index of CORPUS_DIR keeps its snapshots: a folder
+// of DATA_DIR per corpus folder, so that pointing a command at another
+// corpus (an eval set) neither clobbers this one's vectors nor looks like
+// the removal of all its articles.
+func indexDir(cfg config) string {
+	if cfg.DataDir == "" {
+		return ""
+	}
+	abs, err := filepath.Abs(cfg.CorpusDir)
+	if err != nil {
+		abs = cfg.CorpusDir
+	}
+	sum := sha256.Sum256([]byte(filepath.Clean(abs)))
+	return filepath.Join(cfg.DataDir, "index", filepath.Base(abs)+"-"+hex.EncodeToString(sum[:4]))
 }

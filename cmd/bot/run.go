@@ -162,7 +162,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 			return nil, err
 		}
 	}
-	ix := retrieval.Open(lg, emb, cfg.DataDir, retrieval.Options{Mode: cfg.RetrievalMode})
+	ix := retrieval.Open(lg, emb, indexDir(cfg), retrieval.Options{Mode: cfg.RetrievalMode})
 	ref := &refresher{lg: lg, cfg: cfg, ix: ix}
 	done, err := ref.refresh(ctx, !cfg.guardRemovals || cfg.AllowRemovals, progress)
 	if errors.Is(err, corpus.ErrTooManyRemovals) {
