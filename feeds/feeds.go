@@ -79,3 +79,13 @@ const (
 // when the feed is first seen: they are all marked as seen, and only entries
 // that appear later are added.
 const BackfillNone = -1
+
+// maxAttempts is how many rounds an item whose Add keeps failing with a
+// transient error is tried before it is given up and marked as seen, so that
+// a page that always times out does not cost a fetch every round forever.
+const maxAttempts = 5
+
+// forgetAfter is how long an entry that has left its feed is remembered.
+// Feeds drop old entries and rarely bring them back; one that does comes
+// back as ErrAlreadyThere.
+const forgetAfter = 90 * 24 * time.Hour
