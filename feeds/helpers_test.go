@@ -33,10 +33,15 @@ type served struct {
 }
 
 func newFeedServer(t *testing.T, body []byte, ctype string) *feedServer {
-	s := &feedServer{body: body, ctype: ctype, etag: `"v1"`, lastMod: "Sat, 08 Feb 2014 17:00:00 GMT"}
+	s := newFeedHandler(body, ctype)
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// newFeedHandler is a feedServer not started, for a test to wrap its serve.
+func newFeedHandler(body []byte, ctype string) *feedServer {
+	return &feedServer{body: body, ctype: ctype, etag: `"v1"`, lastMod: "Sat, 08 Feb 2014 17:00:00 GMT"}
 }
 
 func (s *feedServer) serve(w http.ResponseWriter, r *http.Request) {
