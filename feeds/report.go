@@ -108,7 +108,7 @@ func (r Report) String() string {
 			fmt.Fprintf(&b, "  + %s %q <%s>\n", a.ID, a.Item.Title, a.Item.Link)
 		}
 		for _, x := range f.Failed {
-			retry := "given up"
+			retry := "not retried"
 			if x.Retry {
 				retry = "will retry"
 			}
