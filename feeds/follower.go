@@ -162,7 +162,9 @@ func (f *Follower) pollFeed(ctx context.Context, u string) FeedReport {
 	cancel()
 	if err != nil {
 		rep.Err = err
-		f.locked(func() { fst.LastError = err.Error() })
+		if ctx.Err() == nil { // else the round was cut short, not the feed's fault
+			f.locked(func() { fst.LastError = err.Error() })
+		}
 		return rep
 	}
 	if doc.notModified {

@@ -275,3 +275,71 @@ func poll(t *testing.T, f *Follower) FeedReport {
 	}
 	return rep.Feeds[0]
 }
+
+// TestCutShort: a round cut short by its context leaves the entries it did
+// not finish unseen, and the next round reads the feed whole and adds them.
+func TestCutShort(t *testing.T) {
+	body, err := os.ReadFile("testdata/three.rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newFeedServer(t, body, "application/rss+xml")
+	c := newFakeCorpus()
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	f := newFollower(t, t.TempDir(), c, []string{srv.URL}, func(cfg *Config) {
+		cfg.Add = func(actx context.Context, it Item) (string, error) {
+			if calls++; calls == 2 {
+				cancel() // the bot shuts down while the second article is fetched
+				<-actx.Done()
+				return "", actx.Err()
+			}
+			return c.add(actx, it)
+		}
+	})
+	rep, err := f.Poll(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Poll cut short: error %v, want context.Canceled", err)
+	}
+	if fr := rep.Feeds[0]; len(fr.Added) != 1 || len(fr.Failed) != 0 {
+		t.Errorf("round cut short: %+v, want 1 added and no failure", fr)
+	}
+	if st := f.Status()[0]; st.Items != 1 || st.Pending != 0 || st.LastError != "" {
+		t.Errorf("Status after the cut = %+v, want 1 entry seen, none pending", st)
+	}
+
+	fr := poll(t, f)
+	if got := addedLinks(fr); !reflect.DeepEqual(got, threeNew[1:]) {
+		t.Errorf("next round added %q, want %q", got, threeNew[1:])
+	}
+	if h := srv.served()[1].header; h.Get("If-None-Match") != "" {
+		t.Errorf("next round was conditional (If-None-Match %q): the unfinished entries would be missed", h.Get("If-None-Match"))
+	}
+}
+
+// TestForget: an entry that has left its feed is forgotten forgetAfter
+// after it was first seen; one still in the feed is remembered.
+func TestForget(t *testing.T) {
+	day := time.Date(2014, 2, 10, 12, 0, 0, 0, time.UTC)
+	now := day
+	a := testEntry{guid: "a", link: "https://news.example/a", title: "A", date: day}
+	b := testEntry{guid: "b", link: "https://news.example/b", title: "B", date: day}
+	srv := newFeedServer(t, rss("Forget", a, b), "application/rss+xml")
+	f := newFollower(t, t.TempDir(), newFakeCorpus(), []string{srv.URL}, func(cfg *Config) {
+		cfg.Now = func() time.Time { return now }
+	})
+	poll(t, f)
+	srv.set(rss("Forget", b), `"v2"`, "")
+	now = day.Add(forgetAfter / 2)
+	poll(t, f)
+	if st := f.Status()[0]; st.Items != 2 {
+		t.Errorf("%s after a left the feed: %d entries known, want 2", now.Sub(day), st.Items)
+	}
+	srv.set(rss("Forget", b), `"v3"`, "")
+	now = day.Add(forgetAfter + time.Hour)
+	poll(t, f)
+	seen := f.state.Feeds[srv.URL].Seen
+	if _, ok := seen["a"]; ok || len(seen) != 1 {
+		t.Errorf("%s after: seen = %v, want only b", now.Sub(day), seen)
+	}
+}

@@ -48,12 +48,17 @@ func (s *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	code := http.StatusOK
-	if r.Header.Get("If-None-Match") == s.etag || (r.Header.Get("If-None-Match") == "" && r.Header.Get("If-Modified-Since") == s.lastMod) {
+	inm, ims := r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since")
+	if (inm != "" && inm == s.etag) || (inm == "" && ims != "" && ims == s.lastMod) {
 		code = http.StatusNotModified
 	}
 	s.requests = append(s.requests, served{header: r.Header.Clone(), code: code})
-	w.Header().Set("ETag", s.etag)
-	w.Header().Set("Last-Modified", s.lastMod)
+	if s.etag != "" {
+		w.Header().Set("ETag", s.etag)
+	}
+	if s.lastMod != "" {
+		w.Header().Set("Last-Modified", s.lastMod)
+	}
 	if code == http.StatusNotModified {
 		w.WriteHeader(code)
 		return
