@@ -25,7 +25,9 @@ import (
 //	/loop                              redirects to itself
 //	/hop/N                             redirects N times, then to /article
 //	/to-ftp                            redirects to ftp://
-func testServer(t *testing.T) *httptest.Server {
+//
+// and the extra handlers given.
+func testServer(t *testing.T, extra ...map[string]http.HandlerFunc) *httptest.Server {
 	t.Helper()
 	page := func(name string) []byte {
 		b, err := os.ReadFile("testdata/" + name + ".html")
@@ -108,6 +110,11 @@ func testServer(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/to-ftp", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "ftp://example.com/file", http.StatusFound)
 	})
+	for _, handlers := range extra {
+		for path, h := range handlers {
+			mux.HandleFunc(path, h)
+		}
+	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

@@ -16,18 +16,26 @@ import (
 )
 
 // webFixtures returns the shared folder of real news pages (see its
-// README.md): $WEB_FIXTURES, else ../../shared/web from this package, where
-// it sits beside the repository. The pages are third-party content: they
-// are read in place and never copied into the repository.
+// README.md): $WEB_FIXTURES (absolute, or relative to this package or to
+// the repository root), else ../../shared/web from this package, where it
+// sits beside the repository. The test skips when it is absent. The pages
+// are third-party content: they are read in place, never copied into the
+// repository.
 func webFixtures(t *testing.T) string {
-	dir := os.Getenv("WEB_FIXTURES")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "web")
+	dirs := []string{filepath.Join("..", "..", "shared", "web")}
+	if env := os.Getenv("WEB_FIXTURES"); env != "" {
+		dirs = []string{env}
+		if !filepath.IsAbs(env) {
+			dirs = append(dirs, filepath.Join("..", env))
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "pages")); err != nil {
-		t.Skipf("web fixtures not found at %s (set WEB_FIXTURES): %v", dir, err)
+	for _, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, "pages")); err == nil {
+			return dir
+		}
 	}
-	return dir
+	t.Skipf("web fixtures not found at %s (set WEB_FIXTURES to the shared web folder)", strings.Join(dirs, " or "))
+	return ""
 }
 
 // pageDates are the publication days the shared pages declare, and where:
@@ -57,6 +65,7 @@ func TestSharedPages(t *testing.T) {
 	defer srv.Close()
 	c := New(Config{AllowPrivate: true})
 
+	corpusDir := t.TempDir()
 	var sum float64
 	var n int
 	var table strings.Builder
@@ -107,12 +116,21 @@ func TestSharedPages(t *testing.T) {
 		if !dateOK {
 			t.Errorf("%s: published = %s (from %q), want %s", name, date, p.DateFrom, pageDates[name])
 		}
+		added, err := Add(context.Background(), c, corpusDir, srv.URL+"/"+name+"/source.html", AddOptions{})
+		if err != nil {
+			t.Errorf("%s: Add: %v", name, err)
+		} else if got := added.Article.Published.Format(corpus.DateLayout); got != pageDates[name] || added.Article.Title != p.Title {
+			t.Errorf("%s: Add wrote %q of %s, want %q of %s", name, added.Article.Title, got, p.Title, pageDates[name])
+		}
 		if p.Canonical == "" || !strings.HasPrefix(p.Canonical, "http") || strings.Contains(p.Canonical, "127.0.0.1") {
 			t.Errorf("%s: canonical = %q, want the original site's URL", name, p.Canonical)
 		}
 	}
 	if n == 0 {
 		t.Fatal("no pages")
+	}
+	if arts, errs, err := corpus.Load(os.DirFS(corpusDir)); err != nil || len(errs) != 0 || len(arts) != n {
+		t.Errorf("Load of the added pages: %d articles, errors %v, %v; want %d", len(arts), errs, err, n)
 	}
 	avg := sum / float64(n)
 	fmt.Fprintf(&table, "average F1 %.3f over %d pages\n", avg, n)
