@@ -94,7 +94,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 func ParseURL(raw string) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" && u.Host == "" {
+	if err != nil || u.Scheme == "" {
 		return nil, fmt.Errorf("%w: %q", ErrBadURL, raw)
 	}
 	switch strings.ToLower(u.Scheme) {

@@ -138,6 +138,7 @@ func TestGetRefuses(t *testing.T) {
 	}{
 		{"not a URL", testClient(), "homs siege", ErrBadURL, "not a web address"},
 		{"no scheme", testClient(), "example.com/news", ErrBadURL, "not a web address"},
+		{"scheme-relative", testClient(), "//example.com/news", ErrBadURL, "not a web address"},
 		{"ftp", testClient(), "ftp://example.com/a.html", ErrScheme, "only http and https"},
 		{"javascript", testClient(), "javascript:alert(1)", ErrScheme, "only http and https"},
 		{"no host", testClient(), "https:///path", ErrBadURL, "no host"},
