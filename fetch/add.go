@@ -22,6 +22,9 @@ type AddOptions struct {
 	Published time.Time
 	// Title is used when the page has no title (for example, a feed's).
 	Title string
+	// FallbackPublished is used when the page gives no date and Published
+	// is zero (for example, a feed item's date).
+	FallbackPublished time.Time
 	// Now is the clock, used to refuse dates in the future; default time.Now.
 	Now func() time.Time
 }
@@ -111,6 +114,9 @@ func article(p Page, final *url.URL, opt AddOptions) (corpus.Article, error) {
 	pub := p.Published
 	if !opt.Published.IsZero() {
 		pub = opt.Published
+	}
+	if pub.IsZero() {
+		pub = opt.FallbackPublished
 	}
 	if pub.IsZero() {
 		return corpus.Article{}, ErrNoDate

@@ -176,6 +176,8 @@ func TestAddOptions(t *testing.T) {
 	}{
 		{"date given for a page without one", "/nodate", AddOptions{Published: day, Now: now}, "2014-02-09-second-convoy-reaches-old-homs-talks-resume.md", `Second convoy reaches "Old Homs": talks resume`, "2014-02-09"},
 		{"date given overrides the page's", "/article", AddOptions{Published: day, Now: now}, "2014-02-09-aid-convoy-reaches-old-homs-talks-resume.md", `Aid convoy reaches "Old Homs": talks resume`, "2014-02-09"},
+		{"a feed's date for a page without one", "/nodate", AddOptions{FallbackPublished: day, Now: now}, "2014-02-09-second-convoy-reaches-old-homs-talks-resume.md", `Second convoy reaches "Old Homs": talks resume`, "2014-02-09"},
+		{"the page's date over a feed's", "/article", AddOptions{FallbackPublished: day.AddDate(0, 0, 5), Now: now}, "2014-02-08-aid-convoy-reaches-old-homs-talks-resume.md", `Aid convoy reaches "Old Homs": talks resume`, "2014-02-08"},
 		{"latin-1 page", "/latin1", AddOptions{Now: now}, "2014-02-10-les-negociations-reprennent-a-geneve.md", "Les négociations reprennent à Genève", "2014-02-10"},
 	}
 	for _, tc := range tests {
