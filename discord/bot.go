@@ -55,6 +55,10 @@ type Config struct {
 	ShutdownGrace  time.Duration // how long answers in flight may take to finish at shutdown
 	EditInterval   time.Duration // least time between two edits of a streamed answer
 	RESTTimeout    time.Duration // deadline of one Discord REST call
+	// Add adds an article by link (/add); nil: /add says it is not enabled.
+	Add AddFunc
+	// Feeds lists the followed feeds (/feeds); nil or empty: none.
+	Feeds func() []FeedStatus
 }
 
 func (c *Config) defaults() {

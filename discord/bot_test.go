@@ -214,7 +214,7 @@ func TestBotExtractive(t *testing.T) {
 				t.Errorf("/refresh default permissions = %v, want Manage Server", c.DefaultMemberPermissions)
 			}
 		}
-		if strings.Join(names, ",") != "ask,summary,timeline,sources,help,refresh" {
+		if strings.Join(names, ",") != "ask,summary,timeline,sources,help,refresh,add,feeds" {
 			t.Errorf("registered commands = %v", names)
 		}
 		if n := len(srv.CallsTo("PUT", "/api/v9/applications/"+srv.AppID()+"/guilds/")); n != 1 {

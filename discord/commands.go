@@ -60,6 +60,8 @@ func Commands() []*discordgo.ApplicationCommand {
 				Description: "Accept a reload that removes more than half of the articles",
 			}},
 		},
+		addCommand(&manageServer, &guildOnly),
+		{Name: feedsCommand.Name, Description: feedsCommand.Description, Contexts: &anywhere},
 	}
 }
 
@@ -72,6 +74,8 @@ func (b *Bot) handlers() map[string]commandHandler {
 		"sources":  b.cmdSources,
 		"help":     b.cmdHelp,
 		"refresh":  b.cmdRefresh,
+		"add":      b.cmdAdd,
+		"feeds":    b.cmdFeeds,
 	}
 }
 
@@ -101,7 +105,7 @@ func (b *Bot) cmdHelp(r *responder, _ discordgo.ApplicationCommandInteractionDat
 	s.WriteString("**Mention me** with a question — I answer in a thread; ask follow-ups there without mentioning me.\n")
 	s.WriteString("**/summary** `[topic] [since]` — an overview, newest first. **/timeline** `[topic]` — dated events in order.\n")
 	s.WriteString("**/sources** — the articles, newest first.\n")
-	s.WriteString("**/refresh** — moderators: reload the articles.\n\n")
+	s.WriteString("**/refresh** — moderators: reload the articles. **/add** — moderators: add an article by its link. **/feeds** — the news feeds I follow.\n\n")
 	s.WriteString("**Checking an answer:** each [n] points to the source listed under it; the quoted line is the article's own sentence that backs it, never my words. Every sentence I show cites a passage that holds its numbers, dates and names; when articles disagree I give each version with its source. When the articles don't cover a question I say so rather than guess.")
 	if err := r.reply(s.String(), true); err != nil {
 		b.lg.Warn("help reply failed", "interaction", r.i.ID, "err", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/feeds"
 	"github.com/situationbot/bot/llm"
 	"github.com/situationbot/bot/retrieval"
 )
@@ -49,8 +50,12 @@ type config struct {
 	// (ingest, the Discord bot): for them a load that would remove more
 	// than half of the indexed articles is refused unless AllowRemovals.
 	// One-shot commands (ask, eval) follow the folder they are pointed at.
-	guardRemovals   bool
-	RefreshInterval time.Duration // REFRESH_INTERVAL: re-scan CORPUS_DIR this often (Discord bot); 0 means never
+	guardRemovals    bool
+	RefreshInterval  time.Duration // REFRESH_INTERVAL: re-scan CORPUS_DIR this often (Discord bot); 0 means never
+	AllowPrivateURLs bool          // ALLOW_PRIVATE_URLS: let add and feeds fetch private addresses (tests, intranets)
+	Feeds            []string      // FEEDS and the lines of FEEDS_FILE: news feeds to follow
+	FeedInterval     time.Duration // FEED_INTERVAL, default 15m: how often the Discord bot polls the feeds
+	AnnounceChannel  string        // ANNOUNCE_CHANNEL_ID: where the Discord bot announces articles added from feeds
 }
 
 // chatEnabled reports whether answers are written by a model.
@@ -152,6 +157,36 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.RefreshInterval = d
 	}
+	if v := strings.TrimSpace(getenv("ALLOW_PRIVATE_URLS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ALLOW_PRIVATE_URLS=%q: want true or false", v))
+		}
+		c.AllowPrivateURLs = b
+	}
+	if v := strings.TrimSpace(getenv("FEEDS")); v != "" {
+		fs, err := feeds.ParseFeeds(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FEEDS: %w", err))
+		}
+		c.Feeds = append(c.Feeds, fs...)
+	}
+	if v := strings.TrimSpace(getenv("FEEDS_FILE")); v != "" {
+		fs, err := feeds.ReadFeedsFile(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("FEEDS_FILE: %w", err))
+		}
+		c.Feeds = append(c.Feeds, fs...)
+	}
+	c.FeedInterval = feeds.DefaultInterval
+	if v := strings.TrimSpace(getenv("FEED_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			errs = append(errs, fmt.Errorf("FEED_INTERVAL=%q: want a duration of at least 1m, such as 15m", v))
+		}
+		c.FeedInterval = d
+	}
+	str("ANNOUNCE_CHANNEL_ID", &c.AnnounceChannel)
 	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))

@@ -26,7 +26,10 @@ Commands:
   summary [--topic T] [--since YYYY-MM-DD] [--json]
                                 an overview of the situation, newest first, every sentence cited
   timeline [--topic T] [--json] dated events in order, one line each, each cited
-  ingest                        sync the index with the corpus and report what changed
+  ingest [--allow-removals]     sync the index with the corpus and report what changed
+  add URL [--published YYYY-MM-DD] [--json]
+                                fetch a news article by link into the corpus and index it
+  poll [--json]                 one round over the feeds (FEEDS, FEEDS_FILE): add new articles
   eval --questions FILE [--k N] [--json]
                                 measure retrieval, answers and citations on a question set
   train --set CORPUS=QUESTIONS... [--exclude-docs IDS] [--out FILE]
@@ -75,6 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdAsk(ctx, cfg, args, stdout, stderr)
 	case "ingest":
 		return cmdIngest(ctx, cfg, args, stdout, stderr)
+	case "add":
+		return cmdAdd(ctx, cfg, args, stdout, stderr)
+	case "poll":
+		return cmdPoll(ctx, cfg, args, stdout, stderr)
 	case "eval":
 		return cmdEval(ctx, cfg, args, stdout, stderr)
 	case "train":

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/situationbot/bot/discord"
+	"github.com/situationbot/bot/feeds"
+	"github.com/situationbot/bot/fetch"
 	"github.com/situationbot/bot/retrieval"
 )
 
@@ -26,6 +29,13 @@ func cmdDiscord(ctx context.Context, cfg config, stderr io.Writer) error {
 	if cfg.RefreshInterval > 0 {
 		go a.refreshEvery(ctx, cfg.RefreshInterval)
 	}
+	add := newAdder(cfg, a.refresher)
+	var follower *feeds.Follower
+	if len(cfg.Feeds) > 0 {
+		if follower, err = newFollower(cfg, a, add); err != nil {
+			return err
+		}
+	}
 	bot, err := discord.New(a.lg, discord.Config{
 		Token:          cfg.DiscordToken,
 		GuildID:        cfg.DiscordGuildID,
@@ -34,9 +44,46 @@ func cmdDiscord(ctx context.Context, cfg config, stderr io.Writer) error {
 		AsksPerMinute:  cfg.AsksPerMinute,
 		MaxConcurrent:  cfg.MaxConcurrent,
 		DataDir:        cfg.DataDir,
+		Add: func(ctx context.Context, url string, published time.Time) (discord.Added, error) {
+			added, err := add.add(ctx, url, fetch.AddOptions{Published: published})
+			art := added.Article
+			return discord.Added{ID: art.ID, Title: art.Title, Source: art.Source, URL: art.URL, FirstLine: added.FirstLine, Published: art.Published}, err
+		},
+		Feeds: func() []discord.FeedStatus { return feedStatus(follower) },
 	}, a.engine, a.index, refresh)
 	if err != nil {
 		return err
 	}
+	if follower != nil {
+		go follower.Run(ctx, cfg.FeedInterval, func(rep feeds.Report) {
+			if err := bot.Announce(ctx, cfg.AnnounceChannel, announced(rep)); err != nil {
+				a.lg.Warn("announcing new articles failed", "channel", cfg.AnnounceChannel, "err", err)
+			}
+		})
+	}
 	return bot.Run(ctx)
+}
+
+// feedStatus is what /feeds shows of the follower (nil: no feeds).
+func feedStatus(f *feeds.Follower) []discord.FeedStatus {
+	if f == nil {
+		return nil
+	}
+	var out []discord.FeedStatus
+	for _, s := range f.Status() {
+		out = append(out, discord.FeedStatus{URL: s.URL, Title: s.Title, LastError: s.LastError, LastPoll: s.LastPoll,
+			LastSuccess: s.LastSuccess, Added: s.Added, Pending: s.Pending})
+	}
+	return out
+}
+
+// announced lists the articles a round added, for the announcement.
+func announced(rep feeds.Report) []discord.Announced {
+	var out []discord.Announced
+	for _, fr := range rep.Feeds {
+		for _, ad := range fr.Added {
+			out = append(out, discord.Announced{Feed: fr.Title, Title: ad.Item.Title, URL: ad.Item.Link})
+		}
+	}
+	return out
 }
