@@ -117,22 +117,20 @@ func (b *Bot) cmdFeeds(r *responder, _ discordgo.ApplicationCommandInteractionDa
 	var s strings.Builder
 	fmt.Fprintf(&s, "**Feeds I follow** (%d):", len(fs))
 	for _, f := range fs {
-		name := f.Title
-		if name == "" {
-			name = f.URL
+		s.WriteString("\n• ")
+		if f.Title != "" {
+			s.WriteString("**" + escapeMarkdown(oneLine(f.Title, 100)) + "** ")
 		}
-		fmt.Fprintf(&s, "\n• **%s**", escapeMarkdown(oneLine(name, 100)))
 		if u := safeURL(f.URL); u != "" {
-			s.WriteString(" <" + u + ">")
+			s.WriteString("<" + u + ">")
 		}
-		switch {
-		case f.LastPoll.IsZero():
-			s.WriteString(" — not polled yet")
-		default:
+		if !f.LastPoll.IsZero() {
 			fmt.Fprintf(&s, " — last poll %s", f.LastPoll.UTC().Format("2 Jan 15:04 MST"))
-			if f.LastError != "" {
-				s.WriteString(", failed: " + escapeMarkdown(oneLine(f.LastError, 150)))
-			}
+		} else if f.LastError == "" {
+			s.WriteString(" — not polled yet")
+		}
+		if f.LastError != "" {
+			s.WriteString(" — failed: " + escapeMarkdown(oneLine(f.LastError, 150)))
 		}
 		fmt.Fprintf(&s, "; %d added", f.Added)
 		if f.Pending > 0 {
