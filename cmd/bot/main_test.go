@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/situationbot/bot/discord"
 	"github.com/situationbot/bot/discord/discordtest"
 	"github.com/situationbot/bot/llm/llmtest"
 )
@@ -319,7 +320,7 @@ func TestDiscordBotEndToEnd(t *testing.T) {
 	if _, err := srv.WaitForCall(wait, "PUT", "/api/v9/applications/"+srv.AppID()+"/commands", 1); err != nil {
 		t.Fatalf("commands not registered: %v\n%s", err, stderr.String())
 	}
-	if len(srv.Commands("")) != 6 {
+	if len(srv.Commands("")) != len(discord.Commands()) {
 		t.Errorf("global commands = %+v", srv.Commands(""))
 	}
 	_, token, err := srv.SendInteraction(discordtest.InteractionSpec{Type: discordtest.InteractionCommand, Name: "ask", Options: []discordtest.Option{{Name: "question", Value: evacuationQ}}})
