@@ -432,3 +432,35 @@ func TestPendingKeepsPreviousVersion(t *testing.T) {
 	}
 }
 
+// TestFindSnapshot finds the dimensions of a model's snapshot by name,
+// the newest when there are several.
+func TestFindSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	if _, ok := FindSnapshot(dir, "openai", "nomic-embed-text:latest"); ok {
+		t.Error("FindSnapshot in an empty directory: found one")
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []struct {
+		id    Identity
+		mtime time.Time
+	}{
+		{Identity{"openai", "nomic-embed-text:latest", 512}, old},
+		{Identity{"openai", "nomic-embed-text:latest", 768}, time.Now()},
+		{Identity{"openai", "nomic-embed-text:latest-v2", 1024}, time.Now()},
+		{Identity{"local", "nomic-embed-text:latest", 2048}, time.Now()},
+	} {
+		p := snapshotPath(dir, f.id)
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, f.mtime, f.mtime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, ".embeddings-openai-nomic-embed-text_latest-4096.snap.1.tmp"), nil, 0o644)
+	os.WriteFile(filepath.Join(dir, "embeddings-openai-nomic-embed-text_latest-4096.snap.journal"), nil, 0o644)
+	id, ok := FindSnapshot(dir, "openai", "nomic-embed-text:latest")
+	if want := (Identity{"openai", "nomic-embed-text:latest", 768}); !ok || id != want {
+		t.Errorf("FindSnapshot = %v, %t; want %v", id, ok, want)
+	}
+}

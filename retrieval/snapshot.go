@@ -65,6 +65,40 @@ const snapshotGlob = "embeddings-*" + snapshotExt
 // its file far more often.
 const staleTemp = time.Minute
 
+// FindSnapshot returns the identity of the snapshot in dataDir for the
+// embedder kind and model, whatever its dimensions; the most recently
+// written if there are several. It lets a remote embedder whose endpoint
+// cannot be reached learn its dimensions, and so serve the stored vectors.
+// It reads only names; Open checks the content.
+func FindSnapshot(dataDir, kind, model string) (Identity, bool) {
+	prefix := snapshotPrefix(kind, model)
+	entries, err := os.ReadDir(dataDir)
+	if err != nil {
+		return Identity{}, false
+	}
+	var best Identity
+	var newest time.Time
+	for _, e := range entries {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		digits, ok = strings.CutSuffix(digits, snapshotExt)
+		dims, err := strconv.Atoi(digits)
+		if !ok || err != nil || dims <= 0 || strconv.Itoa(dims) != digits || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		if best.Dims == 0 || info.ModTime().After(newest) {
+			best, newest = Identity{Kind: kind, Model: model, Dims: dims}, info.ModTime()
+		}
+	}
+	return best, best.Dims > 0
+}
+
 // readSnapshot loads the snapshot at path. A missing file returns
 // os.ErrNotExist; a damaged one, one of another identity, or one holding a
 // vector of the wrong length or with NaN or infinite components, returns
