@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,11 +36,27 @@ func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io
 			fmt.Fprintf(stdout, "%s: %s\n", group.name, strings.Join(group.ids, ", "))
 		}
 	}
+	if len(r.Pending) > 0 {
+		fmt.Fprintf(stdout, "pending: %s\n", strings.Join(r.Pending, ", "))
+	}
 	if len(a.fileErrs) > 0 {
 		fmt.Fprintf(stdout, "skipped %d file(s):\n", len(a.fileErrs))
 		for _, e := range a.fileErrs {
 			fmt.Fprintf(stdout, "  %v\n", e)
 		}
+	}
+	// Whatever was embedded is kept, and the next ingest resumes from it.
+	var errs []error
+	if len(r.Pending) > 0 {
+		errs = append(errs, fmt.Errorf("%d article(s) not indexed: the embedder failed (see the log above); run ingest again when it works", len(r.Pending)))
+	}
+	if r.SaveErr != nil {
+		errs = append(errs, fmt.Errorf("the index could not be saved in %s, so the next start embeds again: %w", cfg.DataDir, r.SaveErr))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if len(a.fileErrs) > 0 {
 		return errSilent
 	}
 	return nil

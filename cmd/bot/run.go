@@ -140,6 +140,10 @@ type app struct {
 }
 
 // setup loads the corpus, opens and syncs the index, and builds the engine.
+// Articles the embedder could not embed (its endpoint is down, say) are
+// left pending with a warning, in a.report.Pending, as long as some article
+// is indexed; a snapshot that could not be saved is a.report.SaveErr, also
+// logged. Each command decides whether those are failures.
 func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval.Progress) (*app, error) {
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	arts, fileErrs, err := corpus.Load(os.DirFS(cfg.CorpusDir))
@@ -160,14 +164,17 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 	}
 	var emb retrieval.Embedder = retrieval.NewLocalEmbedder(0)
 	if cfg.EmbedModel != "" {
-		emb, err = remoteEmbedder(ctx, client, cfg)
+		emb, err = remoteEmbedder(ctx, lg, client, cfg)
 		if err != nil {
 			return nil, err
 		}
 	}
 	ix := retrieval.Open(lg, emb, cfg.DataDir, retrieval.Options{Mode: cfg.RetrievalMode})
 	rep, err := ix.Sync(ctx, arts, progress)
-	if err != nil {
+	switch {
+	case errors.Is(err, retrieval.ErrPending) && len(ix.Articles()) > 0:
+		lg.Warn("some articles are not indexed yet; the next refresh or ingest adds them", "pending", len(rep.Pending), "indexed", len(ix.Articles()), "err", err)
+	case err != nil:
 		return nil, fmt.Errorf("index the corpus: %w", err)
 	}
 	var chat answer.Chat
@@ -180,15 +187,27 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 
 // remoteEmbedder wraps the endpoint's embeddings as a retrieval.Embedder.
 // With no EMBEDDING_DIMENSIONS it asks the model once for its dimensions,
-// which become part of the index identity.
-func remoteEmbedder(ctx context.Context, client *llm.Client, cfg config) (retrieval.Embedder, error) {
+// which become part of the index identity. When the endpoint cannot answer,
+// the dimensions of the model's snapshot in DATA_DIR are used instead, so
+// that the stored vectors serve until it is back; with no snapshot either,
+// the start fails.
+func remoteEmbedder(ctx context.Context, lg *slog.Logger, client *llm.Client, cfg config) (retrieval.Embedder, error) {
 	dims := cfg.EmbedDims
 	if dims == 0 {
 		v, err := client.Embed(ctx, []string{"dimension probe"})
-		if err != nil {
-			return nil, fmt.Errorf("embedding endpoint (EMBEDDING_MODEL=%s): %w", cfg.EmbedModel, err)
+		switch {
+		case err == nil:
+			dims = len(v[0])
+		case ctx.Err() != nil:
+			return nil, err
+		default:
+			id, ok := retrieval.FindSnapshot(cfg.DataDir, "openai", cfg.EmbedModel)
+			if !ok {
+				return nil, fmt.Errorf("embedding endpoint (EMBEDDING_MODEL=%s): %w", cfg.EmbedModel, err)
+			}
+			lg.Warn("embedding endpoint unavailable; using the dimensions of the stored snapshot", "model", cfg.EmbedModel, "dims", id.Dims, "err", err)
+			dims = id.Dims
 		}
-		dims = len(v[0])
 	}
 	return retrieval.EmbedFunc{
 		ID: retrieval.Identity{Kind: "openai", Model: cfg.EmbedModel, Dims: dims},
