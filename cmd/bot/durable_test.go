@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,5 +124,37 @@ func TestEmbeddingEndpointDownAtStart(t *testing.T) {
 	vars["DATA_DIR"] = t.TempDir()
 	if _, _, err := runBot(t, vars, "", "ask", evacuationQ); err == nil || !strings.Contains(err.Error(), "embedding endpoint") {
 		t.Errorf("start with the endpoint down and no snapshot: err = %v", err)
+	}
+}
+
+// TestAskShowsProgress: ask on an unindexed corpus of many chunks prints
+// embedding progress on stderr; on an indexed one, or a small one, none.
+func TestAskShowsProgress(t *testing.T) {
+	corpusDir := copyCorpus(t)
+	for i := range 60 {
+		var body strings.Builder
+		for p := range 24 {
+			fmt.Fprintf(&body, "Dispatch %d, paragraph %d: relief workers counted %d families near checkpoint %d and said %d more were waiting for the convoys to return. ", i, p, 100+i, p, 10*i+p)
+			fmt.Fprintf(&body, "Officials in district %d promised another %d tonnes of flour before the ceasefire %d ends.\n\n", p, i+p, i)
+		}
+		writeArticle(t, corpusDir, "2014-02-09-dispatch-"+strconv.Itoa(i), fmt.Sprintf("Dispatch %d", i), body.String())
+	}
+	vars := map[string]string{"CORPUS_DIR": corpusDir, "DATA_DIR": t.TempDir()}
+	_, stderr, err := runBot(t, vars, "", "ask", evacuationQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`embedded (\d+)/(\d+) chunks`).FindAllStringSubmatch(stderr, -1)
+	if len(m) < 2 || m[len(m)-1][1] != m[len(m)-1][2] {
+		t.Fatalf("ask on an unindexed corpus: progress lines %v in stderr:\n%s", m, stderr)
+	}
+	if total, _ := strconv.Atoi(m[0][2]); total <= quietEmbedding {
+		t.Fatalf("the test corpus has %d chunks, not more than %d", total, quietEmbedding)
+	}
+	if _, stderr, err := runBot(t, vars, "", "ask", evacuationQ); err != nil || strings.Contains(stderr, "embedded") {
+		t.Errorf("ask on an indexed corpus: err %v, stderr:\n%s", err, stderr)
+	}
+	if _, stderr, err := runBot(t, nil, "", "ask", evacuationQ); err != nil || strings.Contains(stderr, "embedded") {
+		t.Errorf("ask on the small shipped corpus: err %v, stderr:\n%s", err, stderr)
 	}
 }

@@ -62,6 +62,21 @@ func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io
 	return nil
 }
 
+// quietEmbedding is the most chunks a command other than ingest embeds
+// without showing progress: four of Sync's batches.
+const quietEmbedding = 4 * retrieval.DefaultBatchSize
+
+// progressOver is newProgress for syncs that embed more than min chunks;
+// smaller ones print nothing.
+func progressOver(w io.Writer, min int) retrieval.Progress {
+	p := newProgress(w)
+	return func(done, total int) {
+		if total > min {
+			p(done, total)
+		}
+	}
+}
+
 // newProgress reports embedding progress: a bar redrawn in place on a
 // terminal, a plain line every tenth otherwise.
 func newProgress(w io.Writer) retrieval.Progress {

@@ -216,9 +216,11 @@ func remoteEmbedder(ctx context.Context, lg *slog.Logger, client *llm.Client, cf
 }
 
 // setupWarn is setup for the commands that print the skipped articles as
-// warnings on stderr before their own output.
+// warnings on stderr before their own output. Embedding progress is shown
+// on stderr when there is more than a few batches to embed (an unindexed
+// corpus).
 func setupWarn(ctx context.Context, cfg config, stderr io.Writer) (*app, error) {
-	a, err := setup(ctx, cfg, stderr, nil)
+	a, err := setup(ctx, cfg, stderr, progressOver(stderr, quietEmbedding))
 	if err != nil {
 		return nil, err
 	}
