@@ -39,119 +39,273 @@ func (c Chunk) EmbedText() string { return c.Title + "\n\n" + c.Text }
 
 // SplitOptions tunes Split.
 type SplitOptions struct {
-	MaxChars     int // soft limit on a chunk's length in characters (runes)
-	OverlapChars int // the last sentence of a chunk is repeated at the start of the next when at most this long
+	// MaxChars is a hard cap on the length of every chunk's Text, in runes,
+	// whatever the text: the overlap sentence carried from the previous
+	// chunk and the separators (a space between sentences, a blank line,
+	// two runes, between paragraphs) count against it. Text with no
+	// paragraph or sentence boundary within the cap is cut between words,
+	// and text with no space (a long token, Chinese or Japanese) between
+	// runes.
+	MaxChars int
+	// OverlapChars: the last sentence (or piece of one) of a chunk is
+	// repeated at the start of the next when it is at most this many runes
+	// long and the next chunk has room for it under MaxChars.
+	OverlapChars int
 }
 
 // DefaultSplitOptions suit passages that are quoted to a model and to users.
 var DefaultSplitOptions = SplitOptions{MaxChars: 1000, OverlapChars: 220}
 
-// unit is a sentence, tagged with its paragraph.
+// unit is a sentence, or a piece of one, tagged with its paragraph.
 type unit struct {
 	text    string
+	n       int // runes in text
 	para    int
 	heading bool
+}
+
+func newUnit(text string, para int, heading bool) unit {
+	return unit{text: text, n: runeLen(text), para: para, heading: heading}
 }
 
 // Split cuts an article into chunks. It is paragraph- and sentence-aware and
 // deterministic: paragraphs are packed into a chunk up to MaxChars; a
 // paragraph too long for one chunk is cut between sentences; a sentence is cut
-// (between words) only when it alone exceeds MaxChars. Consecutive chunks
-// overlap by one short sentence. A heading — a short line that does not end
-// a sentence — is always kept with the text that follows it.
+// only when it alone does not fit a chunk, at the last sentence mark or space
+// within the cap, else between runes (see SplitOptions). Consecutive chunks
+// overlap by one short sentence. A heading (a short line that does not end a
+// sentence) is kept with the sentence that follows it when both fit in one
+// chunk, and with the first piece of that sentence when it must be cut
+// anyway. No chunk is longer than MaxChars runes, and none is empty.
 func Split(a corpus.Article, opt SplitOptions) []Chunk {
 	if opt.MaxChars <= 0 {
 		opt = DefaultSplitOptions
 	}
-	var chunks []Chunk
-	var cur []unit
-	size := 0
-	carried := false // cur holds only the overlap carried from the last chunk
-	emit := func() {
-		if len(cur) == 0 {
-			return
-		}
-		chunks = append(chunks, Chunk{
-			ID:        fmt.Sprintf("%s#%d", a.ID, len(chunks)),
+	p := packer{max: opt.MaxChars, overlap: opt.OverlapChars}
+	for _, para := range splitParagraphs(a.Body) {
+		p.paragraph(para)
+	}
+	if !p.carried {
+		p.emit()
+	}
+	chunks := make([]Chunk, len(p.out))
+	for i, text := range p.out {
+		chunks[i] = Chunk{
+			ID:        fmt.Sprintf("%s#%d", a.ID, i),
 			ArticleID: a.ID,
-			Ordinal:   len(chunks),
+			Ordinal:   i,
 			Title:     a.Title,
 			Published: a.Published,
 			URL:       a.URL,
-			Text:      joinUnits(cur),
-		})
-		// Carry the last sentence over as overlap, when it is short.
-		last := cur[len(cur)-1]
-		cur, size, carried = nil, 0, false
-		if n := runeLen(last.text); !last.heading && n <= opt.OverlapChars {
-			cur, size, carried = []unit{last}, n+1, true
+			Text:      text,
 		}
-	}
-	add := func(us ...unit) {
-		for _, u := range us {
-			cur = append(cur, u)
-			size += runeLen(u.text) + 1
-		}
-		carried = false
-	}
-	for _, para := range splitParagraphs(a.Body, opt.MaxChars) {
-		psize := 0
-		for _, u := range para {
-			psize += runeLen(u.text) + 1
-		}
-		if size+psize <= opt.MaxChars {
-			add(para...)
-			continue
-		}
-		// The paragraph does not fit in this chunk: start a new one.
-		if len(cur) > 0 && !carried {
-			emit()
-		}
-		if size+psize > opt.MaxChars && carried {
-			cur, size, carried = nil, 0, false // no room for the overlap
-		}
-		if size+psize <= opt.MaxChars {
-			add(para...)
-			continue
-		}
-		// A paragraph longer than a chunk: fill sentence by sentence, never
-		// leaving a heading at the end of a chunk.
-		for i, u := range para {
-			n := runeLen(u.text) + 1
-			if len(cur) > 0 && !carried && size+n > opt.MaxChars && !(i > 0 && para[i-1].heading) {
-				emit()
-			}
-			if carried && size+n > opt.MaxChars {
-				cur, size, carried = nil, 0, false
-			}
-			add(u)
-		}
-	}
-	if !carried {
-		emit()
 	}
 	return chunks
 }
 
+// packer fills chunks with units, keeping the exact rune length of the
+// chunk being built.
+type packer struct {
+	max, overlap int
+	cur          []unit
+	size         int  // runeLen(joinUnits(cur))
+	carried      bool // cur holds only the overlap carried from the last chunk
+	out          []string
+}
+
+// sizeWith is the length of the chunk if us were appended to it.
+func (p *packer) sizeWith(us []unit) int {
+	size := p.size
+	var last *unit
+	if len(p.cur) > 0 {
+		last = &p.cur[len(p.cur)-1]
+	}
+	for i := range us {
+		size += sepLen(last, us[i]) + us[i].n
+		last = &us[i]
+	}
+	return size
+}
+
+// sepLen is the length of the separator joinUnits puts between prev and u.
+func sepLen(prev *unit, u unit) int {
+	switch {
+	case prev == nil:
+		return 0
+	case prev.para == u.para:
+		return 1
+	}
+	return 2
+}
+
+func (p *packer) add(us ...unit) {
+	p.size = p.sizeWith(us)
+	p.cur = append(p.cur, us...)
+	p.carried = false
+}
+
+// emit closes the current chunk and carries its last sentence over when it
+// is short.
+func (p *packer) emit() {
+	if len(p.cur) == 0 {
+		return
+	}
+	p.out = append(p.out, joinUnits(p.cur))
+	last := p.cur[len(p.cur)-1]
+	p.cur, p.size, p.carried = nil, 0, false
+	if !last.heading && last.n <= p.overlap {
+		p.cur, p.size, p.carried = []unit{last}, last.n, true
+	}
+}
+
+func (p *packer) dropCarry() { p.cur, p.size, p.carried = nil, 0, false }
+
+// paragraph places one paragraph: whole in the current chunk if it fits,
+// else whole at the start of a new chunk, else atom by atom.
+func (p *packer) paragraph(para []unit) {
+	if p.sizeWith(para) <= p.max {
+		p.add(para...)
+		return
+	}
+	if len(p.cur) > 0 && !p.carried {
+		p.emit()
+	}
+	if p.carried && p.sizeWith(para) > p.max {
+		p.dropCarry() // no room for the overlap
+	}
+	if p.sizeWith(para) <= p.max {
+		p.add(para...)
+		return
+	}
+	// Longer than a chunk: the headings go with the first sentence, and
+	// each other sentence on its own.
+	start := 0
+	for start < len(para) && para[start].heading {
+		start++
+	}
+	if start == len(para) {
+		start = 0 // headings with no text: each its own
+	}
+	p.atom(para[:start+1])
+	for _, u := range para[start+1:] {
+		p.atom([]unit{u})
+	}
+}
+
+// atom places units that must share a chunk, starting new chunks as needed
+// and cutting the last unit when the atom does not fit even an empty chunk.
+func (p *packer) atom(a []unit) {
+	for {
+		switch {
+		case p.sizeWith(a) <= p.max:
+			p.add(a...)
+			return
+		case p.carried:
+			p.dropCarry()
+			continue
+		case len(p.cur) > 0:
+			p.emit()
+			continue
+		}
+		// Alone in an empty chunk and still too long. Headings and their
+		// sentence part (a paragraph boundary) unless the sentence must be
+		// cut anyway and they leave it a fair share of the first piece.
+		head, last := a[:len(a)-1], a[len(a)-1]
+		room := p.max - p.sizeWith(head) - sepLen(lastOf(head), last)
+		if len(head) > 0 && (last.n <= p.max || room < max(1, p.max/4)) {
+			for _, u := range a {
+				p.atom([]unit{u})
+			}
+			return
+		}
+		piece, rest := cutUnit(last, room)
+		p.add(append(head[:len(head):len(head)], piece)...)
+		p.emit()
+		a = []unit{rest}
+	}
+}
+
+func lastOf(us []unit) *unit {
+	if len(us) == 0 {
+		return nil
+	}
+	return &us[len(us)-1]
+}
+
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
+// cutUnit cuts u into a first piece of at most room runes (room >= 1) and
+// the rest, at the best boundary within room: after the last sentence mark
+// in its second half, else at the last space, else between runes. Spaces at
+// the cut are dropped. It reads only the first room runes of u, so cutting
+// a long text into pieces takes time linear in its length.
+func cutUnit(u unit, room int) (piece, rest unit) {
+	s := u.text
+	end, runes := 0, 0 // byte offset and rune count of the prefix of room runes
+	sentence, sentenceRunes := 0, 0
+	space, spaceRunes := 0, 0
+	for end < len(s) && runes < room {
+		r, size := utf8.DecodeRuneInString(s[end:])
+		end += size
+		runes++
+		next, _ := utf8.DecodeRuneInString(s[end:])
+		switch {
+		case r == ' ':
+			if end-size > 0 {
+				space, spaceRunes = end-size, runes-1
+			}
+		case endsSentence(r, next) && runes >= room/2:
+			sentence, sentenceRunes = end, runes
+		}
+	}
+	if end < len(s) && s[end] == ' ' { // the cap falls on a space
+		space, spaceRunes = end, runes
+	}
+	cut, cutRunes := end, runes
+	switch {
+	case sentence > 0:
+		cut, cutRunes = sentence, sentenceRunes
+	case space > 0:
+		cut, cutRunes = space, spaceRunes
+	}
+	head := s[:cut]
+	skipped := 0
+	for cut < len(s) && s[cut] == ' ' {
+		cut++
+		skipped++
+	}
+	piece = unit{text: head, n: cutRunes, para: u.para, heading: false}
+	rest = unit{text: s[cut:], n: u.n - cutRunes - skipped, para: u.para, heading: u.heading}
+	return piece, rest
+}
+
+// endsSentence reports whether r, followed by next, ends a sentence for
+// cutting: a full stop, question or exclamation mark before a space, or
+// their CJK forms anywhere.
+func endsSentence(r, next rune) bool {
+	switch r {
+	case '。', '！', '？', '．':
+		return true
+	case '.', '!', '?':
+		return next == ' '
+	}
+	return false
+}
+
 // splitParagraphs breaks a body into paragraphs of sentences, attaching each
-// heading to the paragraph after it. Sentences longer than max are cut
-// between words.
-func splitParagraphs(body string, max int) [][]unit {
+// heading to the paragraph after it.
+func splitParagraphs(body string) [][]unit {
 	var out [][]unit
 	var pending []unit // headings waiting for their text
 	for pi, para := range Paragraphs(body) {
 		if IsHeading(para) {
-			pending = append(pending, unit{text: para, para: pi, heading: true})
+			pending = append(pending, newUnit(para, pi, true))
 			continue
 		}
 		us := pending
 		pending = nil
 		for _, s := range Sentences(para) {
-			for _, piece := range cutLong(s, max) {
-				us = append(us, unit{text: piece, para: pi})
-			}
+			us = append(us, newUnit(s, pi, false))
 		}
 		out = append(out, us)
 	}
@@ -190,34 +344,6 @@ func IsHeading(p string) bool {
 		return false
 	}
 	return true
-}
-
-// cutLong splits s between words into pieces of at most max runes.
-func cutLong(s string, max int) []string {
-	if utf8.RuneCountInString(s) <= max {
-		return []string{s}
-	}
-	var out []string
-	var b strings.Builder
-	n := 0
-	for _, w := range strings.Fields(s) {
-		wl := utf8.RuneCountInString(w)
-		if n > 0 && n+1+wl > max {
-			out = append(out, b.String())
-			b.Reset()
-			n = 0
-		}
-		if n > 0 {
-			b.WriteByte(' ')
-			n++
-		}
-		b.WriteString(w)
-		n += wl
-	}
-	if b.Len() > 0 {
-		out = append(out, b.String())
-	}
-	return out
 }
 
 // joinUnits renders units back to text: sentences of one paragraph joined

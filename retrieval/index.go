@@ -6,20 +6,21 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
-	"time"
 
 	chromem "github.com/philippgille/chromem-go"
 
 	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/internal/atomicfile"
 )
 
 // Index is the searchable form of the corpus: chunks, their vectors in an
 // in-memory chromem-go collection, and a keyword index over the same chunks.
 // It is safe for concurrent use: searches run against an immutable state that
-// Sync replaces in one swap, so a failed sync leaves the old state serving.
+// Sync replaces in one swap, so a failed sync never leaves less than the old
+// state serving (see Sync).
 type Index struct {
 	lg   *slog.Logger
 	emb  Embedder
@@ -27,9 +28,11 @@ type Index struct {
 	path string // snapshot file; "" means no persistence
 	opt  Options
 
-	syncMu  sync.Mutex           // one Sync at a time; guards vectors and indexed
+	syncMu  sync.Mutex           // one Sync at a time; guards the fields below
 	vectors map[string][]float32 // Chunk.Hash → vector, for this embedder
 	indexed map[string]string    // article ID → hash, as of the last sync
+	jr      *journal             // the checkpoint of embeddings; nil without persistence
+	unsaved bool                 // vectors holds some the snapshot file lacks
 
 	mu sync.RWMutex
 	st *state
@@ -60,7 +63,7 @@ type Options struct {
 	Split     SplitOptions
 	Mode      Mode    // "" means Hybrid
 	MinCover  float64 // relevance threshold on Coverage; 0 means DefaultMinCover
-	BatchSize int     // texts per Embed call during sync; 0 means 64
+	BatchSize int     // texts per Embed call during sync, and per checkpoint; 0 means DefaultBatchSize
 	// VectorWeight scales the vector ranking in the fusion (the keyword
 	// ranking counts 1). 0 means 0.5 for the local embedder, whose vectors
 	// partly repeat the lexical evidence that BM25 ranks (measured with
@@ -69,6 +72,9 @@ type Options struct {
 	// embeddings.
 	VectorWeight float64
 }
+
+// DefaultBatchSize is the number of texts Sync embeds per call.
+const DefaultBatchSize = 64
 
 // DefaultMinCover is the share of a question's (IDF-weighted) terms a
 // passage must contain to count as relevant.
@@ -85,9 +91,11 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("unknown retrieval mode %q (want hybrid, vector or keyword)", s)
 }
 
-// Open returns an empty index for emb, restoring the embedding snapshot from
-// dataDir when there is a good one. A missing or damaged snapshot is logged
-// and ignored: the index is rebuilt by the next Sync. dataDir "" disables
+// Open returns an empty index for emb, restoring the embedding snapshot and
+// journal (see journal.go) from dataDir when there are good ones. A missing
+// or damaged snapshot is logged and ignored: the index is rebuilt by the
+// next Sync, re-embedding only what the journal does not hold. Temporary
+// snapshot files left by killed writes are removed. dataDir "" disables
 // persistence.
 func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 	if opt.Split.MaxChars <= 0 {
@@ -100,7 +108,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		opt.MinCover = DefaultMinCover
 	}
 	if opt.BatchSize <= 0 {
-		opt.BatchSize = 64
+		opt.BatchSize = DefaultBatchSize
 	}
 	if opt.VectorWeight <= 0 {
 		opt.VectorWeight = 1
@@ -121,6 +129,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		return ix
 	}
 	ix.path = snapshotPath(dataDir, ix.id)
+	ix.sweep()
 	snap, err := readSnapshot(ix.path, ix.id)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -132,142 +141,38 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		ix.indexed = snap.Articles
 		lg.Debug("embedding snapshot loaded", "path", ix.path, "vectors", len(snap.Vectors))
 	}
+	ix.jr = &journal{path: journalPath(ix.path), id: ix.id}
+	jr, err := ix.jr.read()
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		lg.Warn("ignoring embedding journal", "path", ix.jr.path, "err", err)
+	default:
+		for h, v := range jr.vectors {
+			ix.vectors[h] = v
+		}
+		ix.unsaved = jr.records > 0
+		lg.Info("embedding journal replayed", "path", ix.jr.path, "records", jr.records)
+		if jr.tail != nil {
+			lg.Warn("embedding journal ends in a torn or damaged record; the records before it are used", "path", ix.jr.path, "records", jr.records, "err", jr.tail)
+		}
+	}
 	return ix
+}
+
+// sweep removes the temporary snapshot files that killed writes left.
+func (ix *Index) sweep() {
+	removed, err := atomicfile.RemoveStale(filepath.Dir(ix.path), snapshotGlob, staleTemp)
+	for _, p := range removed {
+		ix.lg.Info("removed a temporary snapshot file left by an interrupted write", "path", p)
+	}
+	if err != nil {
+		ix.lg.Warn("temporary snapshot files not removed", "err", err)
+	}
 }
 
 // Identity is the embedder identity the index was built with.
 func (ix *Index) Identity() Identity { return ix.id }
-
-// Report says what a Sync changed.
-type Report struct {
-	Added, Updated, Removed, Unchanged []string // article IDs
-	Chunks                             int      // chunks in the index after the sync
-	Embedded                           int      // chunks whose vectors were computed by this sync
-	Elapsed                            time.Duration
-}
-
-// Progress is told how many chunks of total have been embedded so far.
-type Progress func(done, total int)
-
-// Sync makes the index match arts: chunks of new and changed articles are
-// embedded (only texts not already in the snapshot), chunks of deleted
-// articles are dropped, and the new state replaces the old in one swap. The
-// snapshot is then written atomically. On error the previous state keeps
-// serving and nothing is written.
-func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progress) (Report, error) {
-	start := time.Now()
-	ix.syncMu.Lock()
-	defer ix.syncMu.Unlock()
-
-	var rep Report
-	seen := map[string]bool{}
-	for _, a := range arts {
-		if seen[a.ID] {
-			return rep, fmt.Errorf("duplicate article ID %q", a.ID)
-		}
-		seen[a.ID] = true
-		switch old, ok := ix.indexed[a.ID]; {
-		case !ok:
-			rep.Added = append(rep.Added, a.ID)
-		case old != a.Hash:
-			rep.Updated = append(rep.Updated, a.ID)
-		default:
-			rep.Unchanged = append(rep.Unchanged, a.ID)
-		}
-	}
-	for id := range ix.indexed {
-		if !seen[id] {
-			rep.Removed = append(rep.Removed, id)
-		}
-	}
-	sort.Strings(rep.Removed)
-
-	var chunks []Chunk
-	for _, a := range arts {
-		chunks = append(chunks, Split(a, ix.opt.Split)...)
-	}
-	// Embed the texts the cache does not have, in batches.
-	var todo []int
-	pending := map[string]bool{}
-	for i, c := range chunks {
-		h := c.Hash()
-		if _, ok := ix.vectors[h]; !ok && !pending[h] {
-			pending[h] = true
-			todo = append(todo, i)
-		}
-	}
-	fresh := map[string][]float32{}
-	for b := 0; b < len(todo); b += ix.opt.BatchSize {
-		batch := todo[b:min(b+ix.opt.BatchSize, len(todo))]
-		texts := make([]string, len(batch))
-		for j, i := range batch {
-			texts[j] = chunks[i].EmbedText()
-		}
-		vecs, err := ix.emb.Embed(ctx, texts)
-		if err != nil {
-			return rep, fmt.Errorf("embed chunks: %w", err)
-		}
-		if len(vecs) != len(texts) {
-			return rep, fmt.Errorf("embed chunks: got %d vectors for %d texts", len(vecs), len(texts))
-		}
-		for j, i := range batch {
-			if len(vecs[j]) != ix.id.Dims {
-				return rep, fmt.Errorf("embed chunks: vector of %d dimensions, embedder %s", len(vecs[j]), ix.id)
-			}
-			fresh[chunks[i].Hash()] = Normalize(vecs[j])
-		}
-		if progress != nil {
-			progress(b+len(batch), len(todo))
-		}
-	}
-
-	vectors := make(map[string][]float32, len(chunks))
-	for _, c := range chunks {
-		h := c.Hash()
-		if v, ok := fresh[h]; ok {
-			vectors[h] = v
-		} else {
-			vectors[h] = ix.vectors[h]
-		}
-	}
-	st, err := ix.build(ctx, arts, chunks, vectors)
-	if err != nil {
-		return rep, err
-	}
-
-	indexed := make(map[string]string, len(arts))
-	for _, a := range arts {
-		indexed[a.ID] = a.Hash
-	}
-	changed := len(fresh) > 0 || len(vectors) != len(ix.vectors) || !sameMap(indexed, ix.indexed)
-	ix.vectors, ix.indexed = vectors, indexed
-	ix.mu.Lock()
-	ix.st = st
-	ix.mu.Unlock()
-
-	if changed && ix.path != "" {
-		if err := writeSnapshot(ix.path, &snapshot{Identity: ix.id, Articles: indexed, Vectors: vectors}); err != nil {
-			// The index is up to date in memory; only the next start pays.
-			ix.lg.Warn("embedding snapshot not saved", "path", ix.path, "err", err)
-		}
-	}
-	rep.Chunks = len(chunks)
-	rep.Embedded = len(fresh)
-	rep.Elapsed = time.Since(start)
-	return rep, nil
-}
-
-func sameMap(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
-}
 
 // build makes a new generation: a fresh chromem-go collection (named after
 // the embedder identity, which is also stored in its metadata) and keyword

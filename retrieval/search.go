@@ -28,8 +28,9 @@ const rrfK = 60
 // terms. The second rule admits questions phrased partly in words the
 // articles do not use ("when were the talks due to restart?") while still
 // refusing those that match on one incidental word ("the weather in Homs
-// today"). A failing query embedding (say, a remote
-// embedder that is down) degrades hybrid search to keyword search, logged.
+// today"). A failing or unusable query embedding (say, a remote embedder
+// that is down) degrades hybrid search to keyword search for that query,
+// logged; vector-only search fails instead.
 func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, error) {
 	st := ix.current()
 	if k <= 0 || len(st.chunks) == 0 {
@@ -64,9 +65,12 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 			return nil, fmt.Errorf("embed query: %w", err)
 		case err != nil:
 			ix.lg.Warn("query embedding failed, keyword search only", "err", err)
-		case len(vecs) != 1 || len(vecs[0]) != ix.id.Dims:
-			<-kwDone
-			return nil, fmt.Errorf("embed query: bad vector from %s", ix.id)
+		case len(vecs) != 1 || len(vecs[0]) != ix.id.Dims || !finite(vecs[0]):
+			if mode == Vector {
+				<-kwDone
+				return nil, fmt.Errorf("embed query: bad vector from %s", ix.id)
+			}
+			ix.lg.Warn("query embedding unusable, keyword search only", "embedder", ix.id)
 		default:
 			// nResults must not exceed Count, or chromem-go fails.
 			n := min(cand, st.col.Count())

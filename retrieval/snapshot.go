@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/situationbot/bot/internal/atomicfile"
 )
@@ -34,6 +36,12 @@ type snapshot struct {
 // switching embedders back and forth reuses each one's vectors and never
 // mixes them.
 func snapshotPath(dir string, id Identity) string {
+	return filepath.Join(dir, snapshotPrefix(id.Kind, id.Model)+strconv.Itoa(id.Dims)+snapshotExt)
+}
+
+// snapshotPrefix is the start of the snapshot names of an embedder kind and
+// model, before the dimensions.
+func snapshotPrefix(kind, model string) string {
 	clean := func(s string) string {
 		return strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
@@ -42,12 +50,59 @@ func snapshotPath(dir string, id Identity) string {
 			return '_'
 		}, s)
 	}
-	return filepath.Join(dir, fmt.Sprintf("embeddings-%s-%s-%d.snap", clean(id.Kind), clean(id.Model), id.Dims))
+	return "embeddings-" + clean(kind) + "-" + clean(model) + "-"
+}
+
+const snapshotExt = ".snap"
+
+// snapshotGlob matches every snapshot name, for sweeping the temporary
+// files of killed writes.
+const snapshotGlob = "embeddings-*" + snapshotExt
+
+// staleTemp is the age past which a temporary snapshot file is taken for
+// the leftover of a killed write and removed (see atomicfile.RemoveStale):
+// a write in progress, even in another process sharing DATA_DIR, touches
+// its file far more often.
+const staleTemp = time.Minute
+
+// FindSnapshot returns the identity of the snapshot in dataDir for the
+// embedder kind and model, whatever its dimensions; the most recently
+// written if there are several. It lets a remote embedder whose endpoint
+// cannot be reached learn its dimensions, and so serve the stored vectors.
+// It reads only names; Open checks the content.
+func FindSnapshot(dataDir, kind, model string) (Identity, bool) {
+	prefix := snapshotPrefix(kind, model)
+	entries, err := os.ReadDir(dataDir)
+	if err != nil {
+		return Identity{}, false
+	}
+	var best Identity
+	var newest time.Time
+	for _, e := range entries {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		digits, ok = strings.CutSuffix(digits, snapshotExt)
+		dims, err := strconv.Atoi(digits)
+		if !ok || err != nil || dims <= 0 || strconv.Itoa(dims) != digits || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		if best.Dims == 0 || info.ModTime().After(newest) {
+			best, newest = Identity{Kind: kind, Model: model, Dims: dims}, info.ModTime()
+		}
+	}
+	return best, best.Dims > 0
 }
 
 // readSnapshot loads the snapshot at path. A missing file returns
-// os.ErrNotExist; a damaged one, or one of another identity, returns an
-// error wrapping ErrCorruptSnapshot.
+// os.ErrNotExist; a damaged one, one of another identity, or one holding a
+// vector of the wrong length or with NaN or infinite components, returns
+// an error wrapping ErrCorruptSnapshot.
 func readSnapshot(path string, want Identity) (*snapshot, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -71,6 +126,9 @@ func readSnapshot(path string, want Identity) (*snapshot, error) {
 	for h, v := range s.Vectors {
 		if len(v) != want.Dims {
 			return nil, fmt.Errorf("%w: %s: vector %s has %d dimensions, want %d", ErrCorruptSnapshot, path, h, len(v), want.Dims)
+		}
+		if !finite(v) {
+			return nil, fmt.Errorf("%w: %s: vector %s is not finite (NaN or infinity)", ErrCorruptSnapshot, path, h)
 		}
 	}
 	return &s, nil

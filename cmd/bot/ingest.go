@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,14 +38,45 @@ func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io
 			fmt.Fprintf(stdout, "%s: %s\n", group.name, strings.Join(group.ids, ", "))
 		}
 	}
+	if len(r.Pending) > 0 {
+		fmt.Fprintf(stdout, "pending: %s\n", strings.Join(r.Pending, ", "))
+	}
 	if len(a.fileErrs) > 0 {
 		fmt.Fprintf(stdout, "skipped %d file(s):\n", len(a.fileErrs))
 		for _, e := range a.fileErrs {
 			fmt.Fprintf(stdout, "  %v\n", e)
 		}
+	}
+	// Whatever was embedded is kept, and the next ingest resumes from it.
+	var errs []error
+	if len(r.Pending) > 0 {
+		errs = append(errs, fmt.Errorf("%d article(s) not indexed: the embedder failed (see the log above); run ingest again when it works", len(r.Pending)))
+	}
+	if r.SaveErr != nil {
+		errs = append(errs, fmt.Errorf("the index could not be saved in %s, so the next start embeds again: %w", cfg.DataDir, r.SaveErr))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if len(a.fileErrs) > 0 {
 		return errSilent
 	}
 	return nil
+}
+
+// quietEmbedding is the most chunks a command other than ingest embeds
+// without showing progress: four of Sync's batches.
+const quietEmbedding = 4 * retrieval.DefaultBatchSize
+
+// progressOver is newProgress for syncs that embed more than min chunks;
+// smaller ones print nothing.
+func progressOver(w io.Writer, min int) retrieval.Progress {
+	p := newProgress(w)
+	return func(done, total int) {
+		if total > min {
+			p(done, total)
+		}
+	}
 }
 
 // newProgress reports embedding progress: a bar redrawn in place on a

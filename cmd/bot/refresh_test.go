@@ -10,22 +10,6 @@ import (
 	"testing"
 )
 
-// copyCorpus copies the shipped articles into a new folder.
-func copyCorpus(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"2014-01-26-syria-talks-offer-exit-from-homs-siege.md", "2014-02-07-civilians-evacuated-from-homs.md"} {
-		b, err := os.ReadFile(filepath.Join("../../corpus", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestIngestNeverMakesItWorse: files that are not articles are skipped
 // with a reason and never hang or flood the load; an empty folder does
 // not wipe the index unless --allow-removals; a file that breaks keeps

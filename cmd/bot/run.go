@@ -147,6 +147,10 @@ type app struct {
 }
 
 // setup loads the corpus, opens and syncs the index, and builds the engine.
+// Articles the embedder could not embed (its endpoint is down, say) are
+// left pending with a warning, in a.report.Pending, as long as some article
+// is indexed; a snapshot that could not be saved is a.report.SaveErr, also
+// logged. Each command decides whether those are failures.
 func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval.Progress) (*app, error) {
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	var client *llm.Client
@@ -164,7 +168,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 	var emb retrieval.Embedder = retrieval.NewLocalEmbedder(0)
 	if cfg.EmbedModel != "" {
 		var err error
-		emb, err = remoteEmbedder(ctx, client, cfg)
+		emb, err = remoteEmbedder(ctx, lg, client, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -172,10 +176,12 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 	ix := retrieval.Open(lg, emb, indexDir(cfg), retrieval.Options{Mode: cfg.RetrievalMode})
 	ref := &refresher{lg: lg, cfg: cfg, ix: ix}
 	done, err := ref.refresh(ctx, !cfg.guardRemovals || cfg.AllowRemovals, progress)
-	if errors.Is(err, corpus.ErrTooManyRemovals) {
+	switch {
+	case errors.Is(err, corpus.ErrTooManyRemovals):
 		return nil, fmt.Errorf("%w; if that is meant, run `bot ingest --allow-removals`", err)
-	}
-	if err != nil {
+	case errors.Is(err, retrieval.ErrPending) && len(ix.Articles()) > 0:
+		lg.Warn("some articles are not indexed yet; the next refresh or ingest adds them", "pending", len(done.Report.Pending), "indexed", len(ix.Articles()), "err", err)
+	case err != nil:
 		return nil, fmt.Errorf("index the corpus: %w", err)
 	}
 	var chat answer.Chat
@@ -188,15 +194,27 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 
 // remoteEmbedder wraps the endpoint's embeddings as a retrieval.Embedder.
 // With no EMBEDDING_DIMENSIONS it asks the model once for its dimensions,
-// which become part of the index identity.
-func remoteEmbedder(ctx context.Context, client *llm.Client, cfg config) (retrieval.Embedder, error) {
+// which become part of the index identity. When the endpoint cannot answer,
+// the dimensions of the model's snapshot in DATA_DIR are used instead, so
+// that the stored vectors serve until it is back; with no snapshot either,
+// the start fails.
+func remoteEmbedder(ctx context.Context, lg *slog.Logger, client *llm.Client, cfg config) (retrieval.Embedder, error) {
 	dims := cfg.EmbedDims
 	if dims == 0 {
 		v, err := client.Embed(ctx, []string{"dimension probe"})
-		if err != nil {
-			return nil, fmt.Errorf("embedding endpoint (EMBEDDING_MODEL=%s): %w", cfg.EmbedModel, err)
+		switch {
+		case err == nil:
+			dims = len(v[0])
+		case ctx.Err() != nil:
+			return nil, err
+		default:
+			id, ok := retrieval.FindSnapshot(indexDir(cfg), "openai", cfg.EmbedModel)
+			if !ok {
+				return nil, fmt.Errorf("embedding endpoint (EMBEDDING_MODEL=%s): %w", cfg.EmbedModel, err)
+			}
+			lg.Warn("embedding endpoint unavailable; using the dimensions of the stored snapshot", "model", cfg.EmbedModel, "dims", id.Dims, "err", err)
+			dims = id.Dims
 		}
-		dims = len(v[0])
 	}
 	return retrieval.EmbedFunc{
 		ID: retrieval.Identity{Kind: "openai", Model: cfg.EmbedModel, Dims: dims},
@@ -205,9 +223,11 @@ func remoteEmbedder(ctx context.Context, client *llm.Client, cfg config) (retrie
 }
 
 // setupWarn is setup for the commands that print the skipped articles as
-// warnings on stderr before their own output.
+// warnings on stderr before their own output. Embedding progress is shown
+// on stderr when there is more than a few batches to embed (an unindexed
+// corpus).
 func setupWarn(ctx context.Context, cfg config, stderr io.Writer) (*app, error) {
-	a, err := setup(ctx, cfg, stderr, nil)
+	a, err := setup(ctx, cfg, stderr, progressOver(stderr, quietEmbedding))
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,334 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/situationbot/bot/corpus"
+)
+
+// ErrPending is wrapped by the error of a Sync that could not embed every
+// chunk (the embedder failed or returned bad vectors): the index took all
+// the rest, and Report.Pending lists the articles left for a later Sync.
+var ErrPending = errors.New("articles pending")
+
+// ErrNotSaved is wrapped by Report.SaveErr when the snapshot could not be
+// written: the index in memory is up to date, but the next start embeds
+// again what the journal does not hold.
+var ErrNotSaved = errors.New("embedding snapshot not saved")
+
+// Report says what a Sync changed.
+type Report struct {
+	// Added, Updated, Removed and Unchanged list article IDs by what
+	// happened to them; an article in Pending is in neither Added nor
+	// Updated.
+	Added, Updated, Removed, Unchanged []string
+	// Pending lists the articles whose current version is not indexed
+	// because some of their chunks could not be embedded; an article that
+	// was indexed before keeps serving its previous version.
+	Pending  []string
+	Chunks   int // chunks in the index after the sync
+	Embedded int // chunks whose vectors were computed by this sync
+	// SaveErr, when not nil, wraps ErrNotSaved: the snapshot could not be
+	// written. Sync still returns no error for it, as the index serves.
+	SaveErr error
+	Elapsed time.Duration
+}
+
+// Progress is told how many chunks of total have been embedded so far.
+type Progress func(done, total int)
+
+// Sync makes the index match arts: chunks of new and changed articles are
+// embedded (only texts that have no vector yet), chunks of deleted articles
+// are dropped, and the new state replaces the old in one swap. Each
+// embedded batch is appended to the journal first, and a sync that changed
+// anything ends by writing the snapshot atomically and removing the
+// journal; a failure to write is reported in Report.SaveErr.
+//
+// If ctx is done before the end, Sync returns its error and the previous
+// state keeps serving; the batches embedded so far are kept, so the next
+// Sync (or the next process) does not embed them again. If the embedder
+// fails, or returns a vector of the wrong length or not finite, the index
+// still takes every change that needs no more embedding, and Sync returns
+// an error wrapping ErrPending with the Report listing the rest (see
+// Report.Pending). Other errors leave the state as it was.
+func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progress) (Report, error) {
+	start := time.Now()
+	ix.syncMu.Lock()
+	defer ix.syncMu.Unlock()
+
+	rep, err := ix.classify(arts)
+	if err != nil {
+		return rep, err
+	}
+	chunks := make([][]Chunk, len(arts))
+	for i, a := range arts {
+		chunks[i] = Split(a, ix.opt.Split)
+	}
+	var embedErr error
+	rep.Embedded, embedErr = ix.embedMissing(ctx, chunks, progress)
+	if embedErr != nil && ctx.Err() != nil {
+		return rep, embedErr
+	}
+
+	// Each article is served in its current version when every chunk has a
+	// vector, else in its previous one if it had one.
+	var previous map[string]version
+	var served []corpus.Article
+	var servedChunks []Chunk
+	indexed := make(map[string]string, len(arts))
+	for i, a := range arts {
+		if ix.haveVectors(chunks[i]) {
+			served = append(served, a)
+			servedChunks = append(servedChunks, chunks[i]...)
+			indexed[a.ID] = a.Hash
+			continue
+		}
+		rep.Pending = append(rep.Pending, a.ID)
+		if h, ok := ix.indexed[a.ID]; ok {
+			indexed[a.ID] = h // still to update
+		}
+		if previous == nil {
+			previous = ix.current().versions()
+		}
+		if v, ok := previous[a.ID]; ok {
+			served = append(served, v.article)
+			servedChunks = append(servedChunks, v.chunks...)
+		}
+	}
+	st, err := ix.build(ctx, served, servedChunks, ix.vectors)
+	if err != nil {
+		return rep, err
+	}
+
+	// Keep the vectors of what is served and of what is wanted.
+	keep := make(map[string][]float32, len(servedChunks))
+	keepVector := func(c Chunk) {
+		if v, ok := ix.vectors[c.Hash()]; ok {
+			keep[c.Hash()] = v
+		}
+	}
+	for _, cs := range chunks {
+		for _, c := range cs {
+			keepVector(c)
+		}
+	}
+	for _, c := range servedChunks {
+		keepVector(c)
+	}
+	changed := ix.unsaved || len(keep) != len(ix.vectors) || !sameMap(indexed, ix.indexed)
+	ix.vectors, ix.indexed = keep, indexed
+	ix.mu.Lock()
+	ix.st = st
+	ix.mu.Unlock()
+	if changed && ix.path != "" {
+		rep.SaveErr = ix.save()
+	}
+
+	rep.Added = without(rep.Added, rep.Pending)
+	rep.Updated = without(rep.Updated, rep.Pending)
+	rep.Chunks = len(servedChunks)
+	rep.Elapsed = time.Since(start)
+	if len(rep.Pending) > 0 {
+		if embedErr == nil {
+			embedErr = errors.New("vectors missing")
+		}
+		names := strings.Join(rep.Pending[:min(5, len(rep.Pending))], ", ")
+		if len(rep.Pending) > 5 {
+			names += ", …"
+		}
+		return rep, fmt.Errorf("%w: %d of %d not indexed (%s): %w", ErrPending, len(rep.Pending), len(arts), names, embedErr)
+	}
+	return rep, nil
+}
+
+// classify sorts arts into added, updated and unchanged against the last
+// sync, and lists the removed articles.
+func (ix *Index) classify(arts []corpus.Article) (Report, error) {
+	var rep Report
+	seen := map[string]bool{}
+	for _, a := range arts {
+		if seen[a.ID] {
+			return rep, fmt.Errorf("duplicate article ID %q", a.ID)
+		}
+		seen[a.ID] = true
+		switch old, ok := ix.indexed[a.ID]; {
+		case !ok:
+			rep.Added = append(rep.Added, a.ID)
+		case old != a.Hash:
+			rep.Updated = append(rep.Updated, a.ID)
+		default:
+			rep.Unchanged = append(rep.Unchanged, a.ID)
+		}
+	}
+	for id := range ix.indexed {
+		if !seen[id] {
+			rep.Removed = append(rep.Removed, id)
+		}
+	}
+	sort.Strings(rep.Removed)
+	return rep, nil
+}
+
+// embedMissing embeds the chunk texts that have no vector yet, in batches.
+// Each batch's vectors are checked, added to ix.vectors and appended to the
+// journal before the next batch is asked for. It returns how many texts it
+// embedded, and the error that stopped it.
+func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, progress Progress) (int, error) {
+	var todo []Chunk
+	pending := map[string]bool{}
+	for _, cs := range chunks {
+		for _, c := range cs {
+			h := c.Hash()
+			if _, ok := ix.vectors[h]; !ok && !pending[h] {
+				pending[h] = true
+				todo = append(todo, c)
+			}
+		}
+	}
+	checkpoint := ix.jr != nil
+	done := 0
+	for b := 0; b < len(todo); b += ix.opt.BatchSize {
+		if ctx.Err() != nil {
+			return done, interrupted(ctx, done, len(todo))
+		}
+		batch := todo[b:min(b+ix.opt.BatchSize, len(todo))]
+		texts := make([]string, len(batch))
+		for j, c := range batch {
+			texts[j] = c.EmbedText()
+		}
+		vecs, err := ix.emb.Embed(ctx, texts)
+		if err == nil {
+			err = ix.checkVectors(vecs, len(texts))
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return done, interrupted(ctx, done, len(todo))
+			}
+			return done, fmt.Errorf("embed chunks: %w", err)
+		}
+		hashes := make([]string, len(batch))
+		for j, c := range batch {
+			hashes[j] = c.Hash()
+			vecs[j] = Normalize(vecs[j])
+			ix.vectors[hashes[j]] = vecs[j]
+		}
+		ix.unsaved = true
+		done += len(batch)
+		if checkpoint {
+			if err := ix.jr.append(hashes, vecs); err != nil {
+				ix.lg.Warn("embedding checkpoint not written; a crash now would lose this sync's embeddings", "path", ix.jr.path, "err", err)
+				checkpoint = false
+			}
+		}
+		if progress != nil {
+			progress(done, len(todo))
+		}
+	}
+	return done, nil
+}
+
+// interrupted is the error of a sync stopped by ctx.
+func interrupted(ctx context.Context, done, total int) error {
+	return fmt.Errorf("sync interrupted after embedding %d of %d chunks (kept for the next sync): %w", done, total, context.Cause(ctx))
+}
+
+// checkVectors checks an embedder's answer for n texts: n vectors of the
+// index's dimensions, every component a finite number.
+func (ix *Index) checkVectors(vecs [][]float32, n int) error {
+	if len(vecs) != n {
+		return fmt.Errorf("got %d vectors for %d texts", len(vecs), n)
+	}
+	for j, v := range vecs {
+		if len(v) != ix.id.Dims {
+			return fmt.Errorf("vector of %d dimensions, embedder %s", len(v), ix.id)
+		}
+		if !finite(v) {
+			return fmt.Errorf("embedder %s returned a vector with NaN or infinite components (text %d of the batch)", ix.id, j+1)
+		}
+	}
+	return nil
+}
+
+// haveVectors reports whether every chunk of cs has a vector.
+func (ix *Index) haveVectors(cs []Chunk) bool {
+	for _, c := range cs {
+		if _, ok := ix.vectors[c.Hash()]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// save writes the snapshot of the current vectors and articles, then
+// removes the journal it supersedes and any temporary files of killed
+// writes. It returns an error wrapping ErrNotSaved, also logged.
+func (ix *Index) save() error {
+	err := writeSnapshot(ix.path, &snapshot{Identity: ix.id, Articles: ix.indexed, Vectors: ix.vectors})
+	if err != nil {
+		// The index is up to date in memory; the journal keeps what it
+		// holds for the next start.
+		ix.lg.Warn("embedding snapshot not saved", "path", ix.path, "err", err)
+		return fmt.Errorf("%w: %w", ErrNotSaved, err)
+	}
+	ix.unsaved = false
+	if err := ix.jr.remove(); err != nil {
+		ix.lg.Warn("embedding journal not removed", "path", ix.jr.path, "err", err)
+	}
+	ix.sweep()
+	return nil
+}
+
+// version is an article as a state serves it, with its chunks.
+type version struct {
+	article corpus.Article
+	chunks  []Chunk
+}
+
+// versions returns the articles the state serves, by ID.
+func (st *state) versions() map[string]version {
+	m := make(map[string]version, len(st.articles))
+	for _, a := range st.articles {
+		m[a.ID] = version{article: a}
+	}
+	for _, c := range st.chunks {
+		v := m[c.ArticleID]
+		v.chunks = append(v.chunks, c)
+		m[c.ArticleID] = v
+	}
+	return m
+}
+
+// without returns ids minus those in drop.
+func without(ids, drop []string) []string {
+	if len(drop) == 0 {
+		return ids
+	}
+	skip := make(map[string]bool, len(drop))
+	for _, id := range drop {
+		skip[id] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if !skip[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func sameMap(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
