@@ -191,7 +191,7 @@ func (b *Bot) cmdRefresh(r *responder, data discordgo.ApplicationCommandInteract
 		r.edit(context.Background(), oneLine(escapeMarkdown(sentence(err.Error())), 1500)+" The articles I had are still in use. If the files were removed on purpose, run /refresh force:True.", nil)
 		return
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, retrieval.ErrPending) { // pending articles: a partial success, reported
 		b.lg.Error("refresh failed", "err", err)
 		r.edit(context.Background(), "The refresh failed; the articles I had are still in use. The error is in the bot's log.", nil)
 		return
@@ -219,10 +219,13 @@ func refreshReport(rep retrieval.Report, fileErrs []error) string {
 	for _, g := range []struct {
 		name string
 		ids  []string
-	}{{"Added", rep.Added}, {"Updated", rep.Updated}, {"Removed", rep.Removed}} {
+	}{{"Added", rep.Added}, {"Updated", rep.Updated}, {"Removed", rep.Removed}, {"Not indexed yet (the embedder failed; the next refresh retries)", rep.Pending}} {
 		if len(g.ids) > 0 {
 			fmt.Fprintf(&s, "\n%s: %s", g.name, escapeMarkdown(strings.Join(g.ids, ", ")))
 		}
+	}
+	if rep.SaveErr != nil {
+		s.WriteString("\n\nThe index could not be saved, so the next start embeds again; the error is in the bot's log.")
 	}
 	if len(fileErrs) > 0 {
 		fmt.Fprintf(&s, "\n\n**%d file(s) skipped:**", len(fileErrs))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/situationbot/bot/answer"
 	"github.com/situationbot/bot/discord/discordtest"
+	"github.com/situationbot/bot/retrieval"
 )
 
 // TestAddFeedsAnnounce: /add is for moderators, passes the date, shows
@@ -70,5 +71,16 @@ func TestAddFeedsAnnounce(t *testing.T) {
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "New article from Test Wire") || strings.Contains(msgs[0].Content, "](https") ||
 		strings.Contains(msgs[0].Content, "discord.gg/") || strings.Contains(msgs[0].Content, "javascript:") {
 		t.Errorf("announcement: %+v", msgs)
+	}
+}
+
+// TestRefreshReportPartial: articles left pending and a snapshot not saved
+// are reported, not hidden.
+func TestRefreshReportPartial(t *testing.T) {
+	got := refreshReport(retrieval.Report{Added: []string{"a"}, Pending: []string{"b_c"}, SaveErr: retrieval.ErrNotSaved}, nil)
+	for _, want := range []string{"1 added", "Not indexed yet (the embedder failed; the next refresh retries): b\\_c", "could not be saved"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
 	}
 }
