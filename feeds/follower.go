@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/situationbot/bot/fetch"
 )
 
 // Config configures a Follower.
@@ -303,7 +304,7 @@ func entries(doc document, feedTitle string) []entry {
 		if link == "" && len(it.Links) > 0 {
 			link = it.Links[0]
 		}
-		link = resolve(doc.base, strings.TrimSpace(link))
+		link = fetch.AbsURL(doc.base, link)
 		key := strings.TrimSpace(it.GUID)
 		if key == "" {
 			key = link
@@ -335,25 +336,6 @@ func entries(doc document, feedTitle string) []entry {
 		return a.After(b)
 	})
 	return es
-}
-
-// resolve makes link absolute against base; it returns "" unless the result
-// is an http or https URL.
-func resolve(base *url.URL, link string) string {
-	if link == "" {
-		return ""
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		return ""
-	}
-	if base != nil {
-		u = base.ResolveReference(u)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	return u.String()
 }
 
 // Status returns what the follower knows of each configured feed, in the

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/situationbot/bot/fetch"
 )
 
 // webFixtures is the folder of saved web pages and feeds shared by the
@@ -100,7 +102,7 @@ func TestRealFeeds(t *testing.T) {
 			for i, a := range fr.Added {
 				it := a.Item
 				byTitle[it.Title] = it
-				if it.Feed != tc.title || it.Published.IsZero() || resolve(nil, it.Link) != it.Link || it.Link == "" {
+				if it.Feed != tc.title || it.Published.IsZero() || fetch.AbsURL(nil, it.Link) != it.Link || it.Link == "" {
 					t.Errorf("entry %d: %+v", i, it)
 				}
 				if i > 0 && it.Published.After(fr.Added[i-1].Item.Published) {

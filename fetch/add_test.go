@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,18 +44,6 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		files[e.Name()] = string(b)
 	}
 	return files
-}
-
-func sameFiles(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 var now = func() time.Time { return time.Date(2014, 3, 1, 12, 0, 0, 0, time.UTC) }
@@ -97,7 +86,7 @@ func TestAddWritesNothingOnError(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("Add(%s) error %q does not say %q", tc.url, err, tc.says)
 			}
-			if after := snapshot(t, dir); !sameFiles(before, after) {
+			if after := snapshot(t, dir); !maps.Equal(before, after) {
 				t.Errorf("Add(%s) changed the corpus directory: %v", tc.url, after)
 			}
 		})
@@ -159,7 +148,7 @@ func TestAddThenDuplicates(t *testing.T) {
 			t.Errorf("Add again (%s) = %v, want a duplicate of the new article (%s)", tc.name, err, tc.why)
 		}
 	}
-	if after := snapshot(t, dir); !sameFiles(before, after) {
+	if after := snapshot(t, dir); !maps.Equal(before, after) {
 		t.Errorf("duplicates changed the corpus directory")
 	}
 }

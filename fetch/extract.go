@@ -63,9 +63,9 @@ func Extract(page []byte, pageURL *url.URL) (Page, error) {
 		return Page{}, fmt.Errorf("%w (%d words; at least %d needed)", ErrNoArticle, n, MinWords)
 	}
 
-	p.Canonical = absURL(pageURL, m.canonical)
+	p.Canonical = AbsURL(pageURL, m.canonical)
 	if p.Canonical == "" {
-		p.Canonical = absURL(pageURL, m.tags["og:url"])
+		p.Canonical = AbsURL(pageURL, m.tags["og:url"])
 	}
 	p.SiteName = siteName(art.SiteName(), m)
 	p.Title = pageTitle(art.Title(), p.SiteName, m)
@@ -139,9 +139,9 @@ func ldLang(m meta) string {
 	return ""
 }
 
-// absURL resolves ref against base and returns it if it is an absolute http
-// or https URL, else "".
-func absURL(base *url.URL, ref string) string {
+// AbsURL resolves ref (trimmed) against base and returns it when it is an
+// http or https URL with a host, else "".
+func AbsURL(base *url.URL, ref string) string {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return ""

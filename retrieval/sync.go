@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -120,7 +121,7 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	for _, c := range servedChunks {
 		keepVector(c)
 	}
-	changed := ix.unsaved || len(keep) != len(ix.vectors) || !sameMap(indexed, ix.indexed)
+	changed := ix.unsaved || len(keep) != len(ix.vectors) || !maps.Equal(indexed, ix.indexed)
 	ix.vectors, ix.indexed = keep, indexed
 	ix.mu.Lock()
 	ix.st = st
@@ -319,16 +320,4 @@ func without(ids, drop []string) []string {
 		}
 	}
 	return out
-}
-
-func sameMap(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
