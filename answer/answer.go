@@ -243,7 +243,7 @@ func asOf(a Answer) Answer {
 		a.Text = "As of " + corpus.HumanDate(a.FactDate) + ", the date of the article it comes from: " + a.Text
 	}
 	if a.Newer != nil {
-		a.Text += "\n\n(A newer article, \u201c" + a.Newer.Title + "\u201d of " + corpus.HumanDate(a.Newer.Published) + ", also covers this; it may say more.)"
+		a.Text += "\n\n(A newer article, \u201c" + defused(a.Newer.Title) + "\u201d of " + corpus.HumanDate(a.Newer.Published) + ", also covers this; it may say more.)"
 	}
 	return a
 }
@@ -316,7 +316,10 @@ func (e *Engine) askModel(ctx context.Context, q string, passages []retrieval.Pa
 	}
 	defer flush(text)
 	a := Answer{Question: q, Mode: ModeLLM}
-	if strings.Contains(text, e.prompts.NotFound()) {
+	// The model refuses by starting with NOT_FOUND; elsewhere the word is
+	// an uncited sentence, which the grounding check removes (it was never
+	// shown while streaming either).
+	if strings.HasPrefix(strings.TrimSpace(text), e.prompts.NotFound()) {
 		return e.refuse(a), nil
 	}
 	sources := make([]Source, len(passages))
@@ -359,4 +362,10 @@ func NotFoundText(arts []corpus.Article) string {
 		noun = "article"
 	}
 	return fmt.Sprintf("I couldn't find that in the %d %s I have (newest: %s).", len(arts), noun, corpus.HumanDate(corpus.Newest(arts)))
+}
+
+// defused writes an article's bracketed numbers in parentheses, so that
+// text shown outside the grounding check cannot pass for a citation.
+func defused(s string) string {
+	return citeRe.ReplaceAllStringFunc(s, func(m string) string { return "(" + m[1:len(m)-1] + ")" })
 }

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // citeRe matches a citation marker: [1], [1, 2], [1,2;3]. Adjacent markers
@@ -30,12 +31,16 @@ func Citations(text string) []int {
 	return out
 }
 
+// splitNums reads the numbers of a marker's list; one too long to read is
+// -1, invalid like any other number outside the passages.
 func splitNums(s string) []int {
 	var out []int
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
-		if n, err := strconv.Atoi(f); err == nil {
-			out = append(out, n)
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || unicode.IsSpace(r) }) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			n = -1
 		}
+		out = append(out, n)
 	}
 	return out
 }

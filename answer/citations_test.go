@@ -47,6 +47,7 @@ func TestRenumber(t *testing.T) {
 		{"a dropped marker exposes another", "A [2]. B [[9]3].", 3, "A [1]. B [2].", []int{2, 3}},
 		{"exposed invalid marker", "[[0]0]", 3, "", nil},
 		{"long numbers are markers too", "A [99999]. B [1].", 3, "A. B [1].", []int{1}},
+		{"a number too long to read is invalid", "A [1]. B [[99999999999999999999]3].", 1, "A [1]. B.", []int{1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -164,3 +164,18 @@ func TestModelAnswerGrounded(t *testing.T) {
 		t.Errorf("streamed %q, answer %q: the stream showed text the answer does not keep", shown.String(), a.Text)
 	}
 }
+
+// TestNotFoundOnlyAtTheStart: a NOT_FOUND after a grounded sentence does
+// not turn the answer into a refusal the stream has already contradicted.
+func TestNotFoundOnlyAtTheStart(t *testing.T) {
+	srv := llmtest.NewServer()
+	defer srv.Close()
+	e := modelEngine(t, srv)
+	n := passageWith(t, e, evacuationQ, "58 people")
+	srv.Enqueue(llmtest.Reply{Content: fmt.Sprintf("The government said 58 people were evacuated [%d]. NOT_FOUND", n)})
+	var shown strings.Builder
+	a, err := e.Ask(context.Background(), evacuationQ, func(d string) { shown.WriteString(d) })
+	if err != nil || a.Refused || a.Text != "The government said 58 people were evacuated [1]." || shown.String() != a.Text {
+		t.Errorf("Ask = %q (refused %t), streamed %q, %v", a.Text, a.Refused, shown.String(), err)
+	}
+}

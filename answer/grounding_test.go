@@ -190,3 +190,9 @@ func TestAsOfTheCitedArticle(t *testing.T) {
 		t.Errorf("answer %q, newer %+v: want the newer article pointed out", a.Text, a.Newer)
 	}
 }
+
+func TestDefused(t *testing.T) {
+	if got := defused("UN says 500 left [4] [1, 2]"); got != "UN says 500 left (4) (1, 2)" || len(Citations(got)) != 0 {
+		t.Errorf("defused = %q", got)
+	}
+}
