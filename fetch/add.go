@@ -153,7 +153,7 @@ type index struct {
 // readIndex loads the corpus directory to check for duplicates. Files that
 // do not parse are ignored, as Load ignores them.
 func readIndex(dir string) (index, error) {
-	arts, _, err := corpus.Load(os.DirFS(dir))
+	arts, _, err := corpus.LoadDir(dir, corpus.Options{})
 	if err != nil {
 		return index{}, fmt.Errorf("read corpus: %w", err)
 	}
@@ -204,7 +204,7 @@ func CleanURL(raw string) string {
 }
 
 // NormalizeURL returns the key under which two URLs of the same article
-// compare equal: host lower-cased and without its default port, scheme
+// compare equal: host lower-cased, without "www." and its default port, scheme
 // ignored (http and https), fragment and tracking parameters dropped, the
 // other parameters sorted, a trailing slash ignored. A string that does not
 // parse is returned trimmed.
@@ -214,7 +214,7 @@ func NormalizeURL(raw string) string {
 	if err != nil || u.Host == "" {
 		return raw
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.TrimPrefix(strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), "www.")
 	if p := u.Port(); p != "" && p != "80" && p != "443" {
 		host += ":" + p
 	}

@@ -213,6 +213,7 @@ func TestNormalizeURL(t *testing.T) {
 		{"https://Example.com/a/b/", "http://example.com/a/b", "https://example.com:443/a/b#x", "https://example.com/a/b?utm_source=rss&utm_medium=feed", "HTTPS://EXAMPLE.COM/a/b/?fbclid=1"},
 		{"https://example.com/story?id=3&page=2", "https://example.com/story?page=2&id=3&utm_campaign=z"},
 		{"https://example.com", "https://example.com/"},
+		{"https://www.example.com/a/", "https://example.com/a", "https://example.com./a"},
 	}
 	for _, group := range same {
 		for _, u := range group[1:] {

@@ -19,15 +19,19 @@ var blocked = []netip.Prefix{
 	netip.MustParsePrefix("198.51.100.0/24"),
 	netip.MustParsePrefix("203.0.113.0/24"),
 	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("::/96"), // IPv4-compatible, deprecated
+	netip.MustParsePrefix("192.88.99.0/24"), // 6to4 relay anycast, deprecated
+	netip.MustParsePrefix("::/96"),          // IPv4-compatible, deprecated
 	netip.MustParsePrefix("100::/64"),
 	netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("2001::/32"),      // Teredo: tunnels to any IPv4 address
+	netip.MustParsePrefix("fec0::/10"),      // site-local, deprecated
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64: not globally routable
 }
 
 // Prefixes of IPv6 ranges that carry an IPv4 address: NAT64 (the last four
 // bytes) and 6to4 (bytes 2 to 5). The embedded address is checked too.
 var (
-	nat64     = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96"), netip.MustParsePrefix("64:ff9b:1::/48")}
+	nat64     = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96")}
 	sixToFour = netip.MustParsePrefix("2002::/16")
 )
 

@@ -39,12 +39,16 @@ func TestPublicAddr(t *testing.T) {
 		{"::ffff:127.0.0.1", false},
 		{"::ffff:10.1.2.3", false},
 		{"::ffff:169.254.169.254", false},
-		{"::127.0.0.1", false},      // IPv4-compatible
-		{"64:ff9b::7f00:1", false},  // NAT64 of 127.0.0.1
-		{"2002:a00:1::1", false},    // 6to4 of 10.0.0.1
-		{"2002:5db8:d822::1", true}, // 6to4 of 93.184.216.34
-		{"fe80::1%eth0", false},     // zoned
-		{"2001:db8::1", false},      // documentation
+		{"::127.0.0.1", false},                          // IPv4-compatible
+		{"64:ff9b::7f00:1", false},                      // NAT64 of 127.0.0.1
+		{"64:ff9b:1:7f00:0:100:808:808", false},         // local-use NAT64 (/48 layout: 127.0.0.1)
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", false}, // Teredo
+		{"fec0::1", false},                              // site-local
+		{"192.88.99.1", false},                          // 6to4 relay
+		{"2002:a00:1::1", false},                        // 6to4 of 10.0.0.1
+		{"2002:5db8:d822::1", true},                     // 6to4 of 93.184.216.34
+		{"fe80::1%eth0", false},                         // zoned
+		{"2001:db8::1", false},                          // documentation
 	}
 	for _, tc := range tests {
 		a := netip.MustParseAddr(tc.addr)

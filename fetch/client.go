@@ -78,6 +78,14 @@ func New(cfg Config) *Client {
 	return &Client{cfg: cfg, hc: hc}
 }
 
+// HTTPClient is an http.Client with the same safety (addresses checked
+// when dialled, at most 5 redirects, http and https only, no proxy) and the
+// Timeout, for fetching other things than articles, such as feeds. Bodies
+// are the caller's to limit.
+func (c *Client) HTTPClient() *http.Client {
+	return &http.Client{Transport: c.hc.Transport, CheckRedirect: c.hc.CheckRedirect, Timeout: c.cfg.Timeout}
+}
+
 // checkRedirect allows at most maxRedirects redirects, to http or https
 // only. The address check applies to each hop when it is dialled.
 func checkRedirect(req *http.Request, via []*http.Request) error {
