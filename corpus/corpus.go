@@ -28,6 +28,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -100,7 +101,7 @@ func LoadDir(dir string, opt Options) ([]Article, []error, error) {
 		return nil, nil, fmt.Errorf("open corpus: %w", err)
 	}
 	defer root.Close()
-	return LoadWith(root.FS(), opt)
+	return load(root.FS(), opt, func(name string, max int64) ([]byte, error) { return readRooted(root, name, max) })
 }
 
 // Load is LoadWith and the default options.
@@ -114,6 +115,11 @@ func Load(fsys fs.FS) ([]Article, []error, error) { return LoadWith(fsys, Option
 // opt.MaxBytes. The error is non-nil only when the directory itself cannot
 // be read.
 func LoadWith(fsys fs.FS, opt Options) ([]Article, []error, error) {
+	return load(fsys, opt, func(name string, max int64) ([]byte, error) { return readArticle(fsys, name, max) })
+}
+
+// load is LoadWith with the function that reads one file.
+func load(fsys fs.FS, opt Options, read func(name string, max int64) ([]byte, error)) ([]Article, []error, error) {
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = DefaultMaxArticleBytes
 	}
@@ -130,7 +136,7 @@ func LoadWith(fsys fs.FS, opt Options) ([]Article, []error, error) {
 		if strings.EqualFold(name, "README.md") {
 			continue
 		}
-		data, err := readArticle(fsys, name, opt.MaxBytes)
+		data, err := read(name, opt.MaxBytes)
 		if err != nil {
 			errs = append(errs, &FileError{File: name, Err: err})
 			continue
@@ -177,6 +183,37 @@ func readArticle(fsys fs.FS, name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readOpen(f, max)
+}
+
+// readRooted reads one file of a corpus folder opened as an os.Root. The
+// file is opened without blocking (a FIFO put in place of a file after
+// the listing does not hang the open) and its type checked on the open
+// file itself, so nothing but a regular file is ever read.
+func readRooted(root *os.Root, name string, max int64) ([]byte, error) {
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (%v)", ErrNotRegular, err)
+	}
+	defer f.Close()
+	return readOpen(f, max)
+}
+
+// readOpen reads an open file: a regular file, of at most max bytes.
+func readOpen(f fs.File, max int64) ([]byte, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, info.Mode().Type())
+	}
+	if info.Size() > max {
+		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, info.Size(), max)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
