@@ -30,7 +30,9 @@ const zwsp = "\u200b"
 // inviteRe matches where a Discord invite starts, as Discord recognises
 // one, with or without a scheme, in any case: discord.gg/…,
 // discord.com/invite/…, discordapp.com/invite/….
-var inviteRe = regexp.MustCompile(`(?i)(discord(?:app)?)(\.(?:gg|com/invite)/)`)
+// A trailing dot on the host or a port ("discord.gg.:443/…") is still an
+// invite.
+var inviteRe = regexp.MustCompile(`(?i)(discord(?:app)?)(\.(?:gg\.?(?::\d*)?/|com\.?(?::\d*)?/invite/))`)
 
 // defusedInviteRe matches an invite defused by defuseInvites.
 var defusedInviteRe = regexp.MustCompile(`(?i)(discord(?:app)?)` + zwsp + `(\.)`)

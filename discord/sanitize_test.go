@@ -39,6 +39,7 @@ func TestEscapeMarkdown(t *testing.T) {
 		{"mention and emoji", "<@123> <:e:456>", `\<@123\> \<:e:456\>`},
 		{"backslash cannot cancel an escape", `a\*b*`, `a\\\*b\*`},
 		{"invite", "join discord.gg/abc", "join discord" + zwsp + ".gg/abc"},
+		{"invite with a trailing dot", "join https://discord.gg./abc", "join https://discord" + zwsp + ".gg./abc"},
 		{"parentheses alone untouched", "(AP) said", "(AP) said"},
 	}
 	for _, tc := range tests {
@@ -108,6 +109,9 @@ func TestSafeURL(t *testing.T) {
 		{"opens another", "https://example.com/<a", false},
 		{"invisible character", "https://example.com/\u202egnp.exe", false},
 		{"invite", "https://discord.gg/abc", false},
+		{"invite with a port", "https://discord.gg:443/abc", false},
+		{"invite with a trailing dot", "https://discord.gg./abc", false},
+		{"invite on discord.com with a port", "https://discord.com:443/invite/abc", false},
 		{"too long", "https://example.com/" + strings.Repeat("a", maxURLRunes), false},
 		{"empty", "", false},
 	}
