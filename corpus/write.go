@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/situationbot/bot/internal/atomicfile"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -78,7 +79,7 @@ func Write(dir string, a Article) (string, error) {
 		path := filepath.Join(dir, name)
 		err := place(tmp, path)
 		if err == nil {
-			syncDir(dir)
+			atomicfile.SyncDir(dir)
 			return path, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
@@ -104,14 +105,6 @@ func place(tmp, path string) error {
 		return fs.ErrExist
 	}
 	return os.Rename(tmp, path)
-}
-
-// syncDir makes a new directory entry durable, best effort.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // Format renders a as an article file: front matter, a blank line, the body.

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/situationbot/bot/internal/atomicfile"
 )
 
 // The embedding journal is the checkpoint of a Sync in progress. It lives
@@ -216,7 +218,7 @@ func (j *journal) append(hashes []string, vecs [][]float32) (err error) {
 		return fmt.Errorf("sync embedding journal: %w", err)
 	}
 	if j.size == 0 {
-		syncDir(filepath.Dir(j.path)) // make the new file's name durable
+		atomicfile.SyncDir(filepath.Dir(j.path)) // make the new file's name durable
 	}
 	j.size += int64(len(buf))
 	return nil
@@ -229,14 +231,6 @@ func (j *journal) remove() error {
 		return err
 	}
 	return nil
-}
-
-// syncDir fsyncs a directory, best effort.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 // finite reports whether every component of v is a number (no NaN, no

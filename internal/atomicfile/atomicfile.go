@@ -53,10 +53,7 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 	if err := os.Rename(f.Name(), path); err != nil {
 		return fmt.Errorf("rename %s: %w", path, err)
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: make the rename durable
-		d.Close()
-	}
+	SyncDir(dir) // best effort: make the rename durable
 	return nil
 }
 
@@ -85,4 +82,14 @@ func RemoveStale(dir, target string, olderThan time.Duration) ([]string, error) 
 		removed = append(removed, p)
 	}
 	return removed, errors.Join(errs...)
+}
+
+// SyncDir flushes a directory's entries (a rename, a link, a new file) to
+// disk, best effort: a failure only means the change may not survive a
+// power cut.
+func SyncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }
