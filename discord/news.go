@@ -19,6 +19,7 @@ import (
 type Added struct {
 	ID, Title, Source, URL, FirstLine string
 	Published                         time.Time
+	Note                              string // shown after the rest, e.g. that it is not indexed yet
 }
 
 // AddFunc fetches the article at url into the corpus and indexes it;
@@ -100,6 +101,9 @@ func (b *Bot) cmdAdd(r *responder, data discordgo.ApplicationCommandInteractionD
 	}
 	if a.FirstLine != "" {
 		msg += "\n> " + escapeMarkdown(oneLine(a.FirstLine, 300))
+	}
+	if a.Note != "" {
+		msg += "\n" + escapeMarkdown(a.Note)
 	}
 	r.edit(context.Background(), msg, nil)
 }

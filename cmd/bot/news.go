@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/situationbot/bot/corpus"
@@ -20,36 +19,40 @@ type adder struct {
 	cfg    config
 	client *fetch.Client
 	ref    *refresher
-	mu     sync.Mutex
+	one    turn // one add at a time: fetch.Add's duplicate check needs it
 }
 
 func newAdder(cfg config, ref *refresher) *adder {
-	return &adder{cfg: cfg, ref: ref, client: fetch.New(fetch.Config{AllowPrivate: cfg.AllowPrivateURLs})}
+	return &adder{cfg: cfg, ref: ref, one: newTurn(), client: fetch.New(fetch.Config{AllowPrivate: cfg.AllowPrivateURLs})}
 }
 
 // add fetches rawURL, writes the article into the corpus folder and
-// indexes it. The file stays when indexing fails: the next refresh picks
-// it up.
-func (d *adder) add(ctx context.Context, rawURL string, opt fetch.AddOptions) (fetch.Added, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	added, err := fetch.Add(ctx, d.client, d.cfg.CorpusDir, rawURL, opt)
+// indexes it. err is a failure to add, and then nothing was written;
+// indexErr is a failure to index what was added (the embedder is down,
+// say): the article is in the corpus, and the next refresh indexes it.
+func (d *adder) add(ctx context.Context, rawURL string, opt fetch.AddOptions) (added fetch.Added, indexErr, err error) {
+	if err := d.one.take(ctx); err != nil {
+		return added, nil, err
+	}
+	defer d.one.give()
+	added, err = fetch.Add(ctx, d.client, d.cfg.CorpusDir, rawURL, opt)
 	if err != nil {
-		return added, err
+		return added, nil, err
 	}
 	if d.ref != nil {
 		if _, err := d.ref.refresh(ctx, false, nil); err != nil {
-			return added, fmt.Errorf("added %s, but indexing it failed (the next refresh retries): %w", added.Article.ID, err)
+			d.ref.lg.Warn("article added, but not indexed yet; the next refresh retries", "article", added.Article.ID, "err", err)
+			return added, err, nil
 		}
 	}
-	return added, nil
+	return added, nil, nil
 }
 
 // addItem is the feeds.AddFunc: a feed item goes through the same path,
 // with the feed's title and date where the page lacks them. Duplicates are
 // "already there"; failures that another try would not mend are permanent.
 func (d *adder) addItem(ctx context.Context, it feeds.Item) (string, error) {
-	added, err := d.add(ctx, it.Link, fetch.AddOptions{Title: it.Title, FallbackPublished: it.Published})
+	added, _, err := d.add(ctx, it.Link, fetch.AddOptions{Title: it.Title, FallbackPublished: it.Published})
 	var st *fetch.StatusError
 	switch {
 	case err == nil:
@@ -68,6 +71,8 @@ func (d *adder) addItem(ctx context.Context, it feeds.Item) (string, error) {
 // newFollower is the feed follower of cfg.Feeds, adding through d.
 func newFollower(cfg config, a *app, d *adder) (*feeds.Follower, error) {
 	return feeds.New(feeds.Config{Feeds: cfg.Feeds, DataDir: cfg.DataDir, Logger: a.lg, Add: d.addItem,
+		// Feeds are fetched with the same safety as articles.
+		HTTPClient: d.client.HTTPClient(),
 		// A feed's deadline covers each item's add too: a fetch, then indexing.
 		Timeout: 2 * time.Minute})
 }
@@ -99,7 +104,7 @@ func cmdAdd(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	added, err := newAdder(cfg, a.refresher).add(ctx, rest[0], opt)
+	added, indexErr, err := newAdder(cfg, a.refresher).add(ctx, rest[0], opt)
 	if errors.Is(err, fetch.ErrNoDate) {
 		return errors.New("no publication date found on the page: give --published YYYY-MM-DD")
 	}
@@ -107,6 +112,9 @@ func cmdAdd(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 		return err
 	}
 	art := added.Article
+	if indexErr != nil {
+		fmt.Fprintf(stderr, "warning: %s is in the corpus but not indexed yet (%v); `bot ingest` indexes it\n", art.ID, indexErr)
+	}
 	if *asJSON {
 		return writeJSON(stdout, map[string]string{"id": art.ID, "path": added.Path, "title": art.Title,
 			"published": art.Published.Format(corpus.DateLayout), "source": art.Source, "url": art.URL,

@@ -10,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/situationbot/bot/corpus"
@@ -26,8 +25,27 @@ type refresher struct {
 	lg  *slog.Logger
 	cfg config
 	ix  *retrieval.Index
-	mu  sync.Mutex
+	one turn // one refresh at a time
 }
+
+// turn is a lock whose wait ends with its context: a refresh or add that
+// queues behind another gives up at its deadline instead of waiting on.
+type turn chan struct{}
+
+func newTurn() turn { return make(turn, 1) }
+
+// take waits for the turn, or for ctx to end (its error is returned).
+func (t turn) take(ctx context.Context) error {
+	select {
+	case t <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("busy with another refresh or add: %w", ctx.Err())
+	}
+}
+
+// give ends the turn.
+func (t turn) give() { <-t }
 
 // refreshed is what a refresh did.
 type refreshed struct {
@@ -40,8 +58,10 @@ type refreshed struct {
 // refresh loads the corpus folder and syncs the index with it; force
 // allows removing more than half of the articles.
 func (r *refresher) refresh(ctx context.Context, force bool, progress retrieval.Progress) (refreshed, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	if err := r.one.take(ctx); err != nil {
+		return refreshed{}, err
+	}
+	defer r.one.give()
 	arts, errs, err := corpus.LoadDir(r.cfg.CorpusDir, corpus.Options{MaxBytes: r.cfg.MaxArticleBytes})
 	if err != nil {
 		return refreshed{}, fmt.Errorf("load corpus %s: %w", r.cfg.CorpusDir, err)

@@ -174,7 +174,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 		}
 	}
 	ix := retrieval.Open(lg, emb, indexDir(cfg), retrieval.Options{Mode: cfg.RetrievalMode})
-	ref := &refresher{lg: lg, cfg: cfg, ix: ix}
+	ref := &refresher{lg: lg, cfg: cfg, ix: ix, one: newTurn()}
 	done, err := ref.refresh(ctx, !cfg.guardRemovals || cfg.AllowRemovals, progress)
 	switch {
 	case errors.Is(err, corpus.ErrTooManyRemovals):

@@ -45,9 +45,13 @@ func cmdDiscord(ctx context.Context, cfg config, stderr io.Writer) error {
 		MaxConcurrent:  cfg.MaxConcurrent,
 		DataDir:        cfg.DataDir,
 		Add: func(ctx context.Context, url string, published time.Time) (discord.Added, error) {
-			added, err := add.add(ctx, url, fetch.AddOptions{Published: published})
+			added, indexErr, err := add.add(ctx, url, fetch.AddOptions{Published: published})
 			art := added.Article
-			return discord.Added{ID: art.ID, Title: art.Title, Source: art.Source, URL: art.URL, FirstLine: added.FirstLine, Published: art.Published}, err
+			out := discord.Added{ID: art.ID, Title: art.Title, Source: art.Source, URL: art.URL, FirstLine: added.FirstLine, Published: art.Published}
+			if indexErr != nil {
+				out.Note = "It is not searchable yet (indexing failed; the next refresh retries)."
+			}
+			return out, err
 		},
 		Feeds: func() []discord.FeedStatus { return feedStatus(follower) },
 	}, a.engine, a.index, refresh)
