@@ -111,6 +111,21 @@ type Options struct {
 	// and a floor for a model's embeddings has to be fitted on labelled
 	// questions with that model, which this build has not done.
 	MinSimilarity float64
+
+	// BreakerFailures is how many consecutive failed chat model calls
+	// (errors and timeouts; not refusals, ungrounded or truncated
+	// replies, nor calls the caller cancelled) open the circuit breaker:
+	// while it is open, questions, follow-ups and overviews are answered
+	// extractively at once, marked Fallback, without calling the model.
+	// 0 means 3; negative never opens it.
+	BreakerFailures int
+	// BreakerCoolDown is how long the breaker stays open before the next
+	// question starts a probe of the model in the background (a one-line
+	// rewrite); 0 means 30s. A probe that fails doubles it, up to
+	// BreakerMaxCoolDown; one that succeeds closes the breaker.
+	BreakerCoolDown time.Duration
+	// BreakerMaxCoolDown caps the cool-down; 0 means 5m.
+	BreakerMaxCoolDown time.Duration
 }
 
 // Engine answers questions. It is safe for concurrent use.
@@ -125,6 +140,7 @@ type Engine struct {
 	lex       *lexicon.Lexicon
 	words     *wordCache
 	minSim    float64
+	breaker   *breaker // around chat
 }
 
 // New returns an Engine. chat may be nil, for extractive answers only.
@@ -136,7 +152,7 @@ func New(lg *slog.Logger, s Searcher, chat Chat, opt Options) *Engine {
 		opt.Model = DefaultModel()
 	}
 	return &Engine{lg: lg, search: s, chat: chat, prompts: prompts.MustLoad(), k: opt.K, summaries: newSummaryCache(opt.DataDir),
-		model: opt.Model, lex: lexicon.Default(), words: newWordCache(), minSim: opt.MinSimilarity}
+		model: opt.Model, lex: lexicon.Default(), words: newWordCache(), minSim: opt.MinSimilarity, breaker: newBreaker(opt)}
 }
 
 // K is the number of passages retrieved per question.
@@ -169,6 +185,7 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 		return Answer{}, fmt.Errorf("search: %w", err)
 	}
 	a := Answer{Question: q, Passages: passages, Mode: ModeExtractive, AsOf: corpus.Newest(e.search.Articles())}
+	var modelErr error
 	if e.chat != nil {
 		// The model decides whether the passages answer: no lexical gate
 		// before it, only nothing retrieved skips the call.
@@ -181,10 +198,24 @@ func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answe
 			la.Question, la.Passages, la.AsOf = q, passages, a.AsOf
 			return asOf(la), nil
 		}
-		e.lg.Warn("chat model failed, answering extractively", "err", err)
-		a.Fallback = true
+		e.modelFailed("chat model failed, answering extractively", err)
+		a.Fallback, modelErr = true, err
 	}
-	return asOf(e.extractive(a, pq, passages)), nil
+	a = e.extractive(a, pq, passages)
+	if a.Fallback && !a.Refused {
+		a.Text += "\n\n" + fallbackNote(modelErr, "this answer", "quotes")
+	}
+	return asOf(a), nil
+}
+
+// modelFailed logs a failed model call, as a warning unless the breaker
+// refused it (that was logged once, when it opened).
+func (e *Engine) modelFailed(msg string, err error) {
+	if errors.Is(err, errModelDown) {
+		e.lg.Debug(msg, "err", err)
+		return
+	}
+	e.lg.Warn(msg, "err", err)
 }
 
 // nothingRetrieved reports whether retrieval found nothing to hand a
@@ -234,9 +265,6 @@ func (e *Engine) extractive(a Answer, pq question.Question, passages []retrieval
 		return e.refuse(a)
 	}
 	a.Text, a.Sources, a.Removed, a.Kept = c.text, c.sources, c.removed, c.kept
-	if a.Fallback {
-		a.Text += "\n\n(The language model did not answer, so this answer quotes the articles directly.)"
-	}
 	return a
 }
 
@@ -253,7 +281,7 @@ func (e *Engine) askModel(ctx context.Context, q string, passages []retrieval.Pa
 	}
 	evs := passageEvidence(passages)
 	add, flush := checkedStream(evs, onDelta)
-	text, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, add)
+	text, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, add)
 	if err != nil {
 		// A reply cut short (at the token cap, or a dropped stream) keeps
 		// its complete sentences, if it has any.

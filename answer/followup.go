@@ -55,7 +55,7 @@ func (e *Engine) Condense(ctx context.Context, history []Turn, followUp string) 
 		if err == nil {
 			return q, nil
 		}
-		e.lg.Warn("chat model failed to condense a follow-up, combining instead", "err", err)
+		e.modelFailed("chat model failed to condense a follow-up, combining instead", err)
 	}
 	return combine(history, followUp), nil
 }
@@ -71,7 +71,7 @@ func (e *Engine) condenseWithModel(ctx context.Context, history []Turn, followUp
 	if err != nil {
 		return "", err
 	}
-	q, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	q, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
 	if err != nil {
 		return "", err
 	}

@@ -101,7 +101,7 @@ func (e *Engine) summarizeWithModel(ctx context.Context, opt OverviewOptions, ar
 		if err != nil {
 			return Summary{}, err
 		}
-		out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+		out, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
 		if err != nil {
 			return Summary{}, fmt.Errorf("summarise %s: %w", a.ID, err)
 		}
@@ -135,7 +135,7 @@ func (e *Engine) summarizeWithModel(ctx context.Context, opt OverviewOptions, ar
 	if err != nil {
 		return Summary{}, err
 	}
-	out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	out, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
 	if err != nil {
 		return Summary{}, fmt.Errorf("combine summaries: %w", err)
 	}
@@ -182,7 +182,7 @@ func (e *Engine) timelineWithModel(ctx context.Context, arts []corpus.Article, c
 	if err != nil {
 		return Timeline{}, err
 	}
-	out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	out, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
 	if err != nil {
 		return Timeline{}, err
 	}

@@ -39,6 +39,7 @@ func (e *Engine) Summarize(ctx context.Context, opt OverviewOptions) (Summary, e
 		return s, nil
 	}
 	s.Articles = len(arts)
+	var modelErr error
 	if e.chat != nil {
 		s.Mode = ModeLLM
 		ms, err := e.summarizeWithModel(ctx, opt, arts, passages)
@@ -46,10 +47,14 @@ func (e *Engine) Summarize(ctx context.Context, opt OverviewOptions) (Summary, e
 			ms.Topic, ms.Since, ms.AsOf, ms.Articles = opt.Topic, opt.Since, s.AsOf, len(arts)
 			return ms, nil
 		}
-		e.lg.Warn("chat model failed to summarise, summarising extractively", "err", err)
-		s.Fallback = true
+		e.modelFailed("chat model failed to summarise, summarising extractively", err)
+		s.Fallback, modelErr = true, err
 	}
-	return e.extractiveSummary(s, arts, passages), nil
+	s = e.extractiveSummary(s, arts, passages)
+	if s.Fallback && !s.Refused {
+		s.Text += "\n\n" + fallbackNote(modelErr, "this summary", "quotes")
+	}
+	return s, nil
 }
 
 func (e *Engine) extractiveSummary(s Summary, arts []corpus.Article, passages []retrieval.Passage) Summary {
@@ -97,9 +102,6 @@ func (e *Engine) extractiveSummary(s Summary, arts []corpus.Article, passages []
 		return s
 	}
 	s.Text, s.Sources, s.Removed = c.text, c.sources, c.removed
-	if s.Fallback {
-		s.Text += "\n\n(The language model did not answer, so this summary quotes the articles directly.)"
-	}
 	return s
 }
 

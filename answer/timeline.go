@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ type Timeline struct {
 	Fallback bool
 	AsOf     time.Time
 	Removed  []string // lines the grounding check took out
+
+	modelDown bool // Fallback because the circuit breaker shut the model out
 }
 
 // Timeline lists dated events in chronological order, each cited. Dates
@@ -68,8 +71,8 @@ func (e *Engine) Timeline(ctx context.Context, opt OverviewOptions) (Timeline, e
 			mt.Topic, mt.AsOf = opt.Topic, tl.AsOf
 			return mt, nil
 		}
-		e.lg.Warn("chat model failed to write the timeline, using the articles' sentences", "err", err)
-		tl.Fallback = true
+		e.modelFailed("chat model failed to write the timeline, using the articles' sentences", err)
+		tl.Fallback, tl.modelDown = true, errors.Is(err, errModelDown)
 	}
 	return extractiveTimeline(tl, arts, cands, chosen), nil
 }
@@ -149,7 +152,11 @@ func TimelineText(tl Timeline) string {
 	}
 	out := strings.Join(lines, "\n")
 	if tl.Fallback {
-		out += "\n\n(The language model did not answer, so these lines quote the articles directly.)"
+		var err error
+		if tl.modelDown {
+			err = errModelDown
+		}
+		out += "\n\n" + fallbackNote(err, "these lines", "quote")
 	}
 	return out
 }
