@@ -172,38 +172,54 @@ func CheckQuestion(q string) (string, error) {
 
 // Ask answers one question. onDelta, when not nil, receives the model's text
 // as it streams (model answers only). The error is non-nil only for bad
-// input or a failed search: a failing model falls back to an extractive
-// answer.
+// input, a failed search or a ctx done before the answer (a deadline that
+// passes while the model is tried still gets the fallback): a failing
+// model falls back to an extractive answer.
+//
+// Retrieval and the model share ctx's deadline, keeping a reserve at its
+// end for the fallback (see within), so that the answer, whatever the
+// model does, is ready before it.
 func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answer, error) {
 	q, err := CheckQuestion(q)
 	if err != nil {
 		return Answer{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return Answer{}, err
+	}
 	pq := question.Parse(q)
-	passages, err := e.search.Search(ctx, searchText(pq, q), e.k)
+	sctx, cancel := within(ctx, searchShare)
+	passages, err := e.search.Search(sctx, searchText(pq, q), e.k)
+	cancel()
 	if err != nil {
 		return Answer{}, fmt.Errorf("search: %w", err)
 	}
 	a := Answer{Question: q, Passages: passages, Mode: ModeExtractive, AsOf: corpus.Newest(e.search.Articles())}
-	var modelErr error
-	if e.chat != nil {
-		// The model decides whether the passages answer: no lexical gate
-		// before it, only nothing retrieved skips the call.
-		a.Mode = ModeLLM
-		if nothingRetrieved(passages, e.minSim) {
-			return e.refuse(a), nil
-		}
-		la, err := e.askModel(ctx, searchText(pq, q), passages, onDelta)
-		if err == nil {
-			la.Question, la.Passages, la.AsOf = q, passages, a.AsOf
-			return asOf(la), nil
-		}
-		e.modelFailed("chat model failed, answering extractively", err)
-		a.Fallback, modelErr = true, err
+	if e.chat == nil {
+		return asOf(e.extractive(a, pq, passages)), nil
 	}
-	a = e.extractive(a, pq, passages)
-	if a.Fallback && !a.Refused {
-		a.Text += "\n\n" + fallbackNote(modelErr, "this answer", "quotes")
+	// The model decides whether the passages answer: no lexical gate
+	// before it, only nothing retrieved skips the call.
+	a.Mode = ModeLLM
+	if nothingRetrieved(passages, e.minSim) {
+		return e.refuse(a), nil
+	}
+	fallback := prepare(ctx, func() Answer { return e.extractive(a, pq, passages) })
+	mctx, cancel := within(ctx, 1)
+	la, err := e.askModel(mctx, searchText(pq, q), passages, onDelta)
+	cancel()
+	if err == nil {
+		la.Question, la.Passages, la.AsOf = q, passages, a.AsOf
+		return asOf(la), nil
+	}
+	if cancelled(ctx) {
+		return Answer{}, ctx.Err()
+	}
+	e.modelFailed("chat model failed, answering extractively", err)
+	a = fallback()
+	a.Fallback = true
+	if !a.Refused {
+		a.Text += "\n\n" + fallbackNote(err, "this answer", "quotes")
 	}
 	return asOf(a), nil
 }

@@ -275,7 +275,9 @@ func TestBreakerCountsFailuresOnly(t *testing.T) {
 	srv.Enqueue(llmtest.Reply{Stall: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
-	e.Ask(ctx, evacuationQ, nil)
+	if _, err := e.Ask(ctx, evacuationQ, nil); err != context.Canceled {
+		t.Errorf("cancelled question: error %v, want context.Canceled", err)
+	}
 	if open, failures, _ := e.ModelState(); open || failures != 2 {
 		t.Errorf("after a cancelled question ModelState() = %t, %d; want closed, 2", open, failures)
 	}
