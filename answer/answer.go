@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -112,6 +111,21 @@ type Options struct {
 	// and a floor for a model's embeddings has to be fitted on labelled
 	// questions with that model, which this build has not done.
 	MinSimilarity float64
+
+	// BreakerFailures is how many consecutive failed chat model calls
+	// (errors and timeouts; not refusals, ungrounded or truncated
+	// replies, nor calls the caller cancelled) open the circuit breaker:
+	// while it is open, questions, follow-ups and overviews are answered
+	// extractively at once, marked Fallback, without calling the model.
+	// 0 means 3; negative never opens it.
+	BreakerFailures int
+	// BreakerCoolDown is how long the breaker stays open before the next
+	// question starts a probe of the model in the background (a one-line
+	// rewrite); 0 means 30s. A probe that fails doubles it, up to
+	// BreakerMaxCoolDown; one that succeeds closes the breaker.
+	BreakerCoolDown time.Duration
+	// BreakerMaxCoolDown caps the cool-down; 0 means 5m.
+	BreakerMaxCoolDown time.Duration
 }
 
 // Engine answers questions. It is safe for concurrent use.
@@ -126,6 +140,7 @@ type Engine struct {
 	lex       *lexicon.Lexicon
 	words     *wordCache
 	minSim    float64
+	breaker   *breaker // around chat
 }
 
 // New returns an Engine. chat may be nil, for extractive answers only.
@@ -137,7 +152,7 @@ func New(lg *slog.Logger, s Searcher, chat Chat, opt Options) *Engine {
 		opt.Model = DefaultModel()
 	}
 	return &Engine{lg: lg, search: s, chat: chat, prompts: prompts.MustLoad(), k: opt.K, summaries: newSummaryCache(opt.DataDir),
-		model: opt.Model, lex: lexicon.Default(), words: newWordCache(), minSim: opt.MinSimilarity}
+		model: opt.Model, lex: lexicon.Default(), words: newWordCache(), minSim: opt.MinSimilarity, breaker: newBreaker(opt)}
 }
 
 // K is the number of passages retrieved per question.
@@ -157,35 +172,66 @@ func CheckQuestion(q string) (string, error) {
 
 // Ask answers one question. onDelta, when not nil, receives the model's text
 // as it streams (model answers only). The error is non-nil only for bad
-// input or a failed search: a failing model falls back to an extractive
-// answer.
+// input, a failed search or a ctx done before the answer (a deadline that
+// passes while the model is tried still gets the fallback): a failing
+// model falls back to an extractive answer.
+//
+// Retrieval and the model share ctx's deadline, keeping a reserve at its
+// end for the fallback (see within), so that the answer, whatever the
+// model does, is ready before it.
 func (e *Engine) Ask(ctx context.Context, q string, onDelta func(string)) (Answer, error) {
 	q, err := CheckQuestion(q)
 	if err != nil {
 		return Answer{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return Answer{}, err
+	}
 	pq := question.Parse(q)
-	passages, err := e.search.Search(ctx, searchText(pq, q), e.k)
+	sctx, cancel := within(ctx, searchShare)
+	passages, err := e.search.Search(sctx, searchText(pq, q), e.k)
+	cancel()
 	if err != nil {
 		return Answer{}, fmt.Errorf("search: %w", err)
 	}
 	a := Answer{Question: q, Passages: passages, Mode: ModeExtractive, AsOf: corpus.Newest(e.search.Articles())}
-	if e.chat != nil {
-		// The model decides whether the passages answer: no lexical gate
-		// before it, only nothing retrieved skips the call.
-		a.Mode = ModeLLM
-		if nothingRetrieved(passages, e.minSim) {
-			return e.refuse(a), nil
-		}
-		la, err := e.askModel(ctx, searchText(pq, q), passages, onDelta)
-		if err == nil {
-			la.Question, la.Passages, la.AsOf = q, passages, a.AsOf
-			return asOf(la), nil
-		}
-		e.lg.Warn("chat model failed, answering extractively", "err", err)
-		a.Fallback = true
+	if e.chat == nil {
+		return asOf(e.extractive(a, pq, passages)), nil
 	}
-	return asOf(e.extractive(a, pq, passages)), nil
+	// The model decides whether the passages answer: no lexical gate
+	// before it, only nothing retrieved skips the call.
+	a.Mode = ModeLLM
+	if nothingRetrieved(passages, e.minSim) {
+		return e.refuse(a), nil
+	}
+	fallback := prepare(ctx, func() Answer { return e.extractive(a, pq, passages) })
+	mctx, cancel := within(ctx, 1)
+	la, err := e.askModel(mctx, searchText(pq, q), passages, onDelta)
+	cancel()
+	if err == nil {
+		la.Question, la.Passages, la.AsOf = q, passages, a.AsOf
+		return asOf(la), nil
+	}
+	if cancelled(ctx) {
+		return Answer{}, ctx.Err()
+	}
+	e.modelFailed("chat model failed, answering extractively", err)
+	a = fallback()
+	a.Fallback = true
+	if !a.Refused {
+		a.Text += "\n\n" + fallbackNote(err, "this answer", "quotes")
+	}
+	return asOf(a), nil
+}
+
+// modelFailed logs a failed model call, as a warning unless the breaker
+// refused it (that was logged once, when it opened).
+func (e *Engine) modelFailed(msg string, err error) {
+	if errors.Is(err, errModelDown) {
+		e.lg.Debug(msg, "err", err)
+		return
+	}
+	e.lg.Warn(msg, "err", err)
 }
 
 // nothingRetrieved reports whether retrieval found nothing to hand a
@@ -198,54 +244,6 @@ func nothingRetrieved(ps []retrieval.Passage, minSim float64) bool {
 		}
 	}
 	return true
-}
-
-// nowRe finds questions about the present: the articles can only say what
-// was true when the article behind the answer was written.
-var nowRe = regexp.MustCompile(`(?i)\b(now|nowadays|today|tonight|latest|currently|current|still|at the moment|at present|so far|these days|right now|recent|recently|newest|anymore|any more)\b`)
-
-// Minimum shares of the question's weighted terms a passage of a newer,
-// uncited article must hold to count as covering the same subject: at
-// least newerCover, and newerShare of the best cited passage's.
-const (
-	newerCover = 0.5
-	newerShare = 0.8
-)
-
-// asOf dates an answer by the article behind it: an answer to a question
-// about the present is led by the date of the newest article it cites,
-// and any answer is followed by a warning when a newer article the
-// answer does not cite covers the same subject (it may have changed).
-func asOf(a Answer) Answer {
-	if a.Refused || len(a.Sources) == 0 {
-		return a
-	}
-	cited := map[string]bool{}
-	bestCover := 0.0
-	for _, s := range a.Sources {
-		cited[s.ArticleID] = true
-		if s.Published.After(a.FactDate) {
-			a.FactDate = s.Published
-		}
-	}
-	for _, p := range a.Passages {
-		if cited[p.ArticleID] {
-			bestCover = max(bestCover, p.Coverage)
-		}
-	}
-	for _, p := range a.Passages {
-		if !cited[p.ArticleID] && p.Published.After(a.FactDate) && p.Coverage >= newerCover && p.Coverage >= newerShare*bestCover &&
-			(a.Newer == nil || p.Published.After(a.Newer.Published)) {
-			a.Newer = &Newer{ArticleID: p.ArticleID, Title: p.Title, Published: p.Published}
-		}
-	}
-	if nowRe.MatchString(a.Question) {
-		a.Text = "As of " + corpus.HumanDate(a.FactDate) + ", the date of the article it comes from: " + a.Text
-	}
-	if a.Newer != nil {
-		a.Text += "\n\n(A newer article, \u201c" + defused(a.Newer.Title) + "\u201d of " + corpus.HumanDate(a.Newer.Published) + ", also covers this; it may say more.)"
-	}
-	return a
 }
 
 // extractive fills a with an answer composed from the passages' sentences.
@@ -283,9 +281,6 @@ func (e *Engine) extractive(a Answer, pq question.Question, passages []retrieval
 		return e.refuse(a)
 	}
 	a.Text, a.Sources, a.Removed, a.Kept = c.text, c.sources, c.removed, c.kept
-	if a.Fallback {
-		a.Text += "\n\n(The language model did not answer, so this answer quotes the articles directly.)"
-	}
 	return a
 }
 
@@ -302,7 +297,7 @@ func (e *Engine) askModel(ctx context.Context, q string, passages []retrieval.Pa
 	}
 	evs := passageEvidence(passages)
 	add, flush := checkedStream(evs, onDelta)
-	text, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, add)
+	text, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, add)
 	if err != nil {
 		// A reply cut short (at the token cap, or a dropped stream) keeps
 		// its complete sentences, if it has any.
@@ -362,10 +357,4 @@ func NotFoundText(arts []corpus.Article) string {
 		noun = "article"
 	}
 	return fmt.Sprintf("I couldn't find that in the %d %s I have (newest: %s).", len(arts), noun, corpus.HumanDate(corpus.Newest(arts)))
-}
-
-// defused writes an article's bracketed numbers in parentheses, so that
-// text shown outside the grounding check cannot pass for a citation.
-func defused(s string) string {
-	return citeRe.ReplaceAllStringFunc(s, func(m string) string { return "(" + m[1:len(m)-1] + ")" })
 }

@@ -41,6 +41,12 @@ var errUnusableRewrite = errors.New("unusable rewrite of the follow-up")
 // question that stands alone, is given only the previous question, so
 // that its own words, or the subject the previous question brought, are
 // not drowned. The result is never longer than MaxQuestionRunes.
+//
+// The model may take a third of the time left before ctx's deadline
+// (less the fallback's reserve), so that Condense and then Ask under the
+// same ctx both finish before it; a model that fails, is slow or is shut
+// out by the circuit breaker gives way to the combination. The error is
+// non-nil only for bad input or a ctx the caller cancelled.
 func (e *Engine) Condense(ctx context.Context, history []Turn, followUp string) (string, error) {
 	followUp, err := CheckQuestion(followUp)
 	if err != nil {
@@ -51,11 +57,16 @@ func (e *Engine) Condense(ctx context.Context, history []Turn, followUp string) 
 		return followUp, nil
 	}
 	if e.chat != nil {
-		q, err := e.condenseWithModel(ctx, forModel(history), followUp)
+		mctx, cancel := within(ctx, condenseShare)
+		q, err := e.condenseWithModel(mctx, forModel(history), followUp)
+		cancel()
 		if err == nil {
 			return q, nil
 		}
-		e.lg.Warn("chat model failed to condense a follow-up, combining instead", "err", err)
+		if cancelled(ctx) {
+			return "", ctx.Err()
+		}
+		e.modelFailed("chat model failed to condense a follow-up, combining instead", err)
 	}
 	return combine(history, followUp), nil
 }
@@ -71,7 +82,7 @@ func (e *Engine) condenseWithModel(ctx context.Context, history []Turn, followUp
 	if err != nil {
 		return "", err
 	}
-	q, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	q, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
 	if err != nil {
 		return "", err
 	}

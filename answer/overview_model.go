@@ -86,35 +86,36 @@ func (c *summaryCache) put(model string, add map[string]string, live map[string]
 	})
 }
 
+// mapParallel is how many article summaries are asked of the model at
+// once.
+const mapParallel = 2
+
 // summarizeWithModel is map-reduce: each article's summary (cached), then
-// one call that combines them into a cited overview.
+// one call that combines them into a cited overview. The calls share
+// ctx's usable time: the article summaries, mapParallel at a time, may
+// take the part of it their rounds would take if every call took as
+// long (2 rounds and the combining call: two thirds), and the combining
+// call the rest. An article summary not ready by then fails the whole
+// (the caller falls back to the extractive summary); those that were
+// ready are cached for the next time.
 func (e *Engine) summarizeWithModel(ctx context.Context, opt OverviewOptions, arts []corpus.Article, _ []retrieval.Passage) (Summary, error) {
 	model := e.chat.ChatModel()
 	sums := make([]string, len(arts))
-	fresh := map[string]string{}
+	var todo []int
 	for i, a := range arts {
 		if s, ok := e.summaries.get(model, a.Hash); ok {
 			sums[i] = s
-			continue
+		} else {
+			todo = append(todo, i)
 		}
-		system, user, err := e.prompts.SummaryMap(prompts.Article{Title: a.Title, Published: a.Published.Format(corpus.DateLayout), Body: a.Body})
+	}
+	if len(todo) > 0 {
+		rounds := float64((len(todo) + mapParallel - 1) / mapParallel)
+		mctx, cancel := within(ctx, rounds/(rounds+1))
+		err := e.mapSummaries(mctx, model, arts, todo, sums)
+		cancel()
 		if err != nil {
 			return Summary{}, err
-		}
-		out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
-		if err != nil {
-			return Summary{}, fmt.Errorf("summarise %s: %w", a.ID, err)
-		}
-		sums[i] = strings.TrimSpace(citeRe.ReplaceAllString(out, ""))
-		fresh[a.Hash] = sums[i]
-	}
-	if len(fresh) > 0 {
-		live := map[string]bool{}
-		for _, a := range e.search.Articles() {
-			live[a.Hash] = true
-		}
-		if err := e.summaries.put(model, fresh, live); err != nil {
-			e.lg.Warn("summary cache not saved", "err", err)
 		}
 	}
 	// Newest first, numbered in that order.
@@ -135,7 +136,9 @@ func (e *Engine) summarizeWithModel(ctx context.Context, opt OverviewOptions, ar
 	if err != nil {
 		return Summary{}, err
 	}
-	out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	rctx, cancel := within(ctx, 1)
+	out, err := e.chatModel(rctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	cancel()
 	if err != nil {
 		return Summary{}, fmt.Errorf("combine summaries: %w", err)
 	}
@@ -156,6 +159,80 @@ func (e *Engine) summarizeWithModel(ctx context.Context, opt OverviewOptions, ar
 		e.lg.Info("grounding check removed sentences from a model summary", "removed", len(c.removed), "kept", c.kept)
 	}
 	return Summary{Text: c.text, Sources: c.sources, Removed: c.removed, Mode: ModeLLM}, nil
+}
+
+// mapSummaries has the model summarise the articles arts[i] for i in
+// todo, mapParallel at a time, into sums[i]. It stops at the first
+// failure, cancelling the calls under way, and returns it; the summaries
+// written by then are cached all the same.
+func (e *Engine) mapSummaries(ctx context.Context, model string, arts []corpus.Article, todo []int, sums []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		fresh    = map[string]string{}
+		done     int
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	next := make(chan int)
+	for range min(mapParallel, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				sum, err := e.summarizeArticle(ctx, arts[i])
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel()
+				} else if err == nil {
+					sums[i] = sum
+					fresh[arts[i].Hash] = sum
+					done++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, i := range todo {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if len(fresh) > 0 {
+		live := map[string]bool{}
+		for _, a := range e.search.Articles() {
+			live[a.Hash] = true
+		}
+		if err := e.summaries.put(model, fresh, live); err != nil {
+			e.lg.Warn("summary cache not saved", "err", err)
+		}
+	}
+	if firstErr == nil && done < len(todo) {
+		// Out of time between two calls.
+		firstErr = fmt.Errorf("summarise articles: %d of %d not summarised: %w", len(todo)-done, len(todo), ctx.Err())
+	}
+	return firstErr
+}
+
+// summarizeArticle has the model summarise one article, without
+// citations.
+func (e *Engine) summarizeArticle(ctx context.Context, a corpus.Article) (string, error) {
+	system, user, err := e.prompts.SummaryMap(prompts.Article{Title: a.Title, Published: a.Published.Format(corpus.DateLayout), Body: a.Body})
+	if err != nil {
+		return "", err
+	}
+	out, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("summarise %s: %w", a.ID, err)
+	}
+	return strings.TrimSpace(citeRe.ReplaceAllString(out, "")), nil
 }
 
 // timelineLineRe reads a model's timeline line: "2014-02-07 | event [1]".
@@ -182,7 +259,7 @@ func (e *Engine) timelineWithModel(ctx context.Context, arts []corpus.Article, c
 	if err != nil {
 		return Timeline{}, err
 	}
-	out, err := e.chat.Stream(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
+	out, err := e.chatModel(ctx, []llm.Message{{Role: "system", Content: system}, {Role: "user", Content: user}}, nil)
 	if err != nil {
 		return Timeline{}, err
 	}

@@ -27,10 +27,20 @@ type Summary struct {
 // Summarize writes an overview of the corpus or of a topic: with a model,
 // map-reduce over article summaries (cached); without one, the most
 // central sentences, spread across articles, newest developments first.
+//
+// Retrieval and every model call share ctx's deadline, keeping a reserve
+// for the extractive summary, which is given (marked Fallback) when the
+// model fails or its article summaries are not all ready in time. A ctx
+// done before the work starts, or cancelled, ends it with ctx's error.
 func (e *Engine) Summarize(ctx context.Context, opt OverviewOptions) (Summary, error) {
-	arts, passages, why, err := e.scope(ctx, opt)
 	all := e.search.Articles()
 	s := Summary{Topic: opt.Topic, Since: opt.Since, AsOf: corpus.Newest(all), Mode: ModeExtractive}
+	if err := ctx.Err(); err != nil {
+		return s, err
+	}
+	sctx, cancel := within(ctx, searchShare)
+	arts, passages, why, err := e.scope(sctx, opt)
+	cancel()
 	if err != nil {
 		return s, err
 	}
@@ -39,17 +49,29 @@ func (e *Engine) Summarize(ctx context.Context, opt OverviewOptions) (Summary, e
 		return s, nil
 	}
 	s.Articles = len(arts)
-	if e.chat != nil {
-		s.Mode = ModeLLM
-		ms, err := e.summarizeWithModel(ctx, opt, arts, passages)
-		if err == nil {
-			ms.Topic, ms.Since, ms.AsOf, ms.Articles = opt.Topic, opt.Since, s.AsOf, len(arts)
-			return ms, nil
+	if e.chat == nil {
+		if err := ctx.Err(); err != nil {
+			return s, err
 		}
-		e.lg.Warn("chat model failed to summarise, summarising extractively", "err", err)
-		s.Fallback = true
+		return e.extractiveSummary(s, arts, passages), nil
 	}
-	return e.extractiveSummary(s, arts, passages), nil
+	s.Mode = ModeLLM
+	fallback := prepare(ctx, func() Summary { return e.extractiveSummary(s, arts, passages) })
+	ms, err := e.summarizeWithModel(ctx, opt, arts, passages)
+	if err == nil {
+		ms.Topic, ms.Since, ms.AsOf, ms.Articles = opt.Topic, opt.Since, s.AsOf, len(arts)
+		return ms, nil
+	}
+	if cancelled(ctx) {
+		return s, ctx.Err()
+	}
+	e.modelFailed("chat model failed to summarise, summarising extractively", err)
+	s = fallback()
+	s.Fallback = true
+	if !s.Refused {
+		s.Text += "\n\n" + fallbackNote(err, "this summary", "quotes")
+	}
+	return s, nil
 }
 
 func (e *Engine) extractiveSummary(s Summary, arts []corpus.Article, passages []retrieval.Passage) Summary {
@@ -97,9 +119,6 @@ func (e *Engine) extractiveSummary(s Summary, arts []corpus.Article, passages []
 		return s
 	}
 	s.Text, s.Sources, s.Removed = c.text, c.sources, c.removed
-	if s.Fallback {
-		s.Text += "\n\n(The language model did not answer, so this summary quotes the articles directly.)"
-	}
 	return s
 }
 

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -29,20 +30,37 @@ type Timeline struct {
 	Fallback bool
 	AsOf     time.Time
 	Removed  []string // lines the grounding check took out
+
+	modelDown bool // Fallback because the circuit breaker shut the model out
 }
 
 // Timeline lists dated events in chronological order, each cited. Dates
 // come from the text, resolved against the article's date; a sentence with
 // no date is placed at its article's date and marked reported.
+//
+// Retrieval and the model share ctx's deadline, keeping a reserve for the
+// extractive timeline, which is given (marked Fallback) when the model
+// fails. A ctx done before the work starts, or cancelled, ends it with
+// ctx's error.
 func (e *Engine) Timeline(ctx context.Context, opt OverviewOptions) (Timeline, error) {
-	arts, passages, why, err := e.scope(ctx, opt)
 	tl := Timeline{Topic: opt.Topic, AsOf: corpus.Newest(e.search.Articles()), Mode: ModeExtractive}
+	if err := ctx.Err(); err != nil {
+		return tl, err
+	}
+	sctx, cancel := within(ctx, searchShare)
+	arts, passages, why, err := e.scope(sctx, opt)
+	cancel()
 	if err != nil {
 		return tl, err
 	}
 	if why != "" {
 		tl.Refused, tl.Text = true, why
 		return tl, nil
+	}
+	if e.chat == nil {
+		if err := ctx.Err(); err != nil {
+			return tl, err
+		}
 	}
 	cands := overviewCandidates(arts, passages, opt.Topic)
 	// An event is a sentence with a date in it, or an article's lead; for
@@ -61,17 +79,25 @@ func (e *Engine) Timeline(ctx context.Context, opt OverviewOptions) (Timeline, e
 		}
 	}
 	chosen := selectSentences(cands, len(arts), 60*maxTimeline, maxTimeline, isEvent)
-	if e.chat != nil {
-		tl.Mode = ModeLLM
-		mt, err := e.timelineWithModel(ctx, arts, cands, chosen)
-		if err == nil {
-			mt.Topic, mt.AsOf = opt.Topic, tl.AsOf
-			return mt, nil
-		}
-		e.lg.Warn("chat model failed to write the timeline, using the articles' sentences", "err", err)
-		tl.Fallback = true
+	if e.chat == nil {
+		return extractiveTimeline(tl, arts, cands, chosen), nil
 	}
-	return extractiveTimeline(tl, arts, cands, chosen), nil
+	tl.Mode = ModeLLM
+	fallback := prepare(ctx, func() Timeline { return extractiveTimeline(tl, arts, cands, chosen) })
+	mctx, cancel := within(ctx, 1)
+	mt, err := e.timelineWithModel(mctx, arts, cands, chosen)
+	cancel()
+	if err == nil {
+		mt.Topic, mt.AsOf = opt.Topic, tl.AsOf
+		return mt, nil
+	}
+	if cancelled(ctx) {
+		return tl, ctx.Err()
+	}
+	e.modelFailed("chat model failed to write the timeline, using the articles' sentences", err)
+	tl = fallback()
+	tl.Fallback, tl.modelDown = true, errors.Is(err, errModelDown)
+	return tl, nil
 }
 
 func extractiveTimeline(tl Timeline, arts []corpus.Article, cands []candidate, chosen []int) Timeline {
@@ -149,7 +175,11 @@ func TimelineText(tl Timeline) string {
 	}
 	out := strings.Join(lines, "\n")
 	if tl.Fallback {
-		out += "\n\n(The language model did not answer, so these lines quote the articles directly.)"
+		var err error
+		if tl.modelDown {
+			err = errModelDown
+		}
+		out += "\n\n" + fallbackNote(err, "these lines", "quote")
 	}
 	return out
 }
