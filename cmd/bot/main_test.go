@@ -245,57 +245,6 @@ func TestAskWithEndpoint(t *testing.T) {
 	}
 }
 
-func TestDotenv(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".env")
-	content := "# comment\nCHAT_MODEL=from-file\nexport DATA_DIR = \"/tmp/x y\"\nTOP_K=7 # seven\n\nLOG_LEVEL='debug'\n"
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	getenv, err := withDotenv(env(map[string]string{"CHAT_MODEL": "from-env"}), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{"CHAT_MODEL": "from-env", "DATA_DIR": "/tmp/x y", "TOP_K": "7", "LOG_LEVEL": "debug", "NOPE": ""} {
-		if got := getenv(k); got != want {
-			t.Errorf("getenv(%s) = %q, want %q", k, got, want)
-		}
-	}
-	if err := os.WriteFile(path, []byte("JUSTAWORD\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := withDotenv(env(nil), path); err == nil || !strings.Contains(err.Error(), "line 1") {
-		t.Errorf("bad .env: err = %v", err)
-	}
-	if _, err := withDotenv(env(nil), filepath.Join(t.TempDir(), "missing")); err != nil {
-		t.Errorf("missing .env: %v", err)
-	}
-}
-
-// TestEnvExampleMatchesConfig keeps .env.example listing exactly the
-// variables the configuration reads.
-func TestEnvExampleMatchesConfig(t *testing.T) {
-	read := map[string]bool{}
-	loadConfig(func(k string) string { read[k] = true; return "" })
-	b, err := os.ReadFile("../../.env.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed, err := parseDotenv(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range read {
-		if _, ok := listed[k]; !ok {
-			t.Errorf(".env.example lacks %s", k)
-		}
-	}
-	for k := range listed {
-		if !read[k] {
-			t.Errorf(".env.example lists %s, which the bot does not read", k)
-		}
-	}
-}
-
 // TestDiscordBotEndToEnd starts the program as an operator would, with
 // DISCORD_TOKEN and DISCORD_API_URL pointing at a loopback Discord, asks
 // by slash command and by mention, then stops it with its context (as
