@@ -39,7 +39,7 @@ func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 		return err
 	}
 	if *asJSON {
-		return writeJSONAnswer(stdout, ans, time.Since(start))
+		return writeJSON(stdout, askJSON(ans, time.Since(start)))
 	}
 	printAnswer(stdout, ans)
 	if *showPassages {
@@ -63,44 +63,6 @@ func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 		}
 	}
 	return nil
-}
-
-// jsonSource and jsonAnswer are the --json shapes.
-type jsonSource struct {
-	N         int    `json:"n"`
-	ID        string `json:"id"`
-	Title     string `json:"title"`
-	Published string `json:"published"`
-	URL       string `json:"url"`
-	Quote     string `json:"quote"`
-	Excerpt   string `json:"excerpt,omitempty"`
-}
-
-type jsonAnswer struct {
-	Question string       `json:"question"`
-	Answer   string       `json:"answer"`
-	Refused  bool         `json:"refused"`
-	Mode     string       `json:"mode"`
-	Fallback bool         `json:"fallback,omitempty"`
-	AsOf     string       `json:"as_of"`
-	Sources  []jsonSource `json:"sources"`
-	// Removed are the sentences the grounding check took out.
-	Removed   []string `json:"removed,omitempty"`
-	ElapsedMS int64    `json:"elapsed_ms"`
-}
-
-func writeJSONAnswer(w io.Writer, a answer.Answer, elapsed time.Duration) error {
-	return writeJSON(w, jsonAnswer{
-		Question:  a.Question,
-		Answer:    a.Text,
-		Refused:   a.Refused,
-		Mode:      a.Mode,
-		Fallback:  a.Fallback,
-		AsOf:      a.AsOf.Format(corpus.DateLayout),
-		Sources:   jsonSources(a.Sources),
-		Removed:   a.Removed,
-		ElapsedMS: elapsed.Milliseconds(),
-	})
 }
 
 // printAnswer writes the answer and its numbered sources as plain text.

@@ -59,11 +59,11 @@ func TestAskJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got jsonAnswer
+	var got jsonAsk
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("ask --json output is not one JSON object: %v\n%s", err, out)
 	}
-	if got.Question != evacuationQ || got.Refused || got.Mode != "extractive" || !strings.Contains(got.Answer, "58") {
+	if got.Question != evacuationQ || got.Refused || got.Mode != "extractive" || !strings.Contains(got.Text, "58") {
 		t.Errorf("ask --json = %+v", got)
 	}
 	if len(got.Sources) == 0 || got.Sources[0].N != 1 || got.Sources[0].ID != "2014-02-07-civilians-evacuated-from-homs" || got.Sources[0].Published != "2014-02-07" || got.Sources[0].Quote == "" {
@@ -71,7 +71,7 @@ func TestAskJSON(t *testing.T) {
 	}
 	var raw map[string]any
 	json.Unmarshal([]byte(out), &raw)
-	for _, k := range []string{"question", "answer", "refused", "mode", "sources", "elapsed_ms"} {
+	for _, k := range []string{"question", "text", "refused", "mode", "fallback", "sources", "as_of", "removed", "elapsed_ms"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("ask --json lacks key %q", k)
 		}
@@ -83,8 +83,8 @@ func TestAskRefusesAndRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got jsonAnswer
-	if err := json.Unmarshal([]byte(out), &got); err != nil || !got.Refused || len(got.Sources) != 0 || !strings.Contains(got.Answer, "2 articles") {
+	var got jsonAsk
+	if err := json.Unmarshal([]byte(out), &got); err != nil || !got.Refused || len(got.Sources) != 0 || !strings.Contains(got.Text, "2 articles") {
 		t.Errorf("off-topic ask = %+v, %v", got, err)
 	}
 	for _, q := range []string{"", "   ", strings.Repeat("x", 1001)} {
@@ -219,11 +219,11 @@ func TestAskWithEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got jsonAnswer
+	var got jsonAsk
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Mode != "llm" || got.Refused || len(got.Sources) != 1 || !strings.HasSuffix(got.Answer, "[1]") {
+	if got.Mode != "llm" || got.Refused || len(got.Sources) != 1 || !strings.HasSuffix(got.Text, "[1]") {
 		t.Errorf("ask with endpoint = %+v", got)
 	}
 	if srv.ChatCalls() != 1 || srv.EmbedCalls() < 2 {
@@ -240,7 +240,7 @@ func TestAskWithEndpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Mode != "extractive" || !got.Fallback || !strings.Contains(got.Answer, "58") {
+	if got.Mode != "extractive" || !got.Fallback || !strings.Contains(got.Text, "58") {
 		t.Errorf("ask with chat down = %+v\nstderr: %s", got, stderr)
 	}
 }
@@ -346,11 +346,8 @@ func TestTimelineAndSummaryJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s struct {
-		Summary string       `json:"summary"`
-		Sources []jsonSource `json:"sources"`
-	}
-	if err := json.Unmarshal([]byte(out), &s); err != nil || len(s.Sources) != 2 || !strings.Contains(s.Summary, "[1]") || !strings.Contains(s.Summary, "[2]") {
+	var s jsonSummary
+	if err := json.Unmarshal([]byte(out), &s); err != nil || len(s.Sources) != 2 || !strings.Contains(s.Text, "[1]") || !strings.Contains(s.Text, "[2]") {
 		t.Errorf("summary --json = %+v, %v", s, err)
 	}
 	if _, _, err := runBot(t, nil, "", "summary", "--since", "yesterday"); err == nil {
