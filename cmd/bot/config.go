@@ -26,6 +26,8 @@ type config struct {
 	APIKey        string         // OPENAI_API_KEY
 	BaseURL       string         // OPENAI_BASE_URL
 	ChatModel     string         // CHAT_MODEL
+	EmbedBaseURL  string         // EMBEDDING_BASE_URL, default OPENAI_BASE_URL
+	EmbedAPIKey   string         // EMBEDDING_API_KEY, default OPENAI_API_KEY
 	EmbedModel    string         // EMBEDDING_MODEL
 	EmbedDims     int            // EMBEDDING_DIMENSIONS
 	LLMTimeout    time.Duration  // LLM_TIMEOUT, default 60s
@@ -81,6 +83,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	str("OPENAI_API_KEY", &c.APIKey)
 	str("OPENAI_BASE_URL", &c.BaseURL)
 	str("CHAT_MODEL", &c.ChatModel)
+	str("EMBEDDING_BASE_URL", &c.EmbedBaseURL)
+	str("EMBEDDING_API_KEY", &c.EmbedAPIKey)
 	str("EMBEDDING_MODEL", &c.EmbedModel)
 	if v := strings.TrimSpace(getenv("EMBEDDING_DIMENSIONS")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -189,21 +193,60 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))
 		}
 	}
-	endpoint := c.APIKey != "" || c.BaseURL != ""
-	if c.ChatModel != "" && !endpoint {
-		errs = append(errs, errors.New("CHAT_MODEL is set but no endpoint: set OPENAI_BASE_URL (Ollama, vLLM, llama.cpp…) or OPENAI_API_KEY (OpenAI)"))
-	}
-	if c.EmbedModel != "" && !endpoint {
-		errs = append(errs, errors.New("EMBEDDING_MODEL is set but no endpoint: set OPENAI_BASE_URL or OPENAI_API_KEY"))
-	}
-	if c.EmbedDims > 0 && c.EmbedModel == "" {
-		errs = append(errs, errors.New("EMBEDDING_DIMENSIONS needs EMBEDDING_MODEL"))
-	}
-	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
-		errs = append(errs, fmt.Errorf("OPENAI_BASE_URL=%q: want an http:// or https:// URL ending in /v1", c.BaseURL))
-	}
+	errs = append(errs, c.checkEndpoints()...)
 	if err := errors.Join(errs...); err != nil {
 		return c, fmt.Errorf("configuration:\n%w", err)
 	}
 	return c, nil
+}
+
+// checkEndpoints checks that each model has an endpoint to call. Chat
+// needs OPENAI_BASE_URL or OPENAI_API_KEY (alone: OpenAI itself);
+// embeddings take either of those, or their own EMBEDDING_BASE_URL and
+// EMBEDDING_API_KEY, each defaulting to the chat one.
+func (c config) checkEndpoints() []error {
+	var errs []error
+	if c.ChatModel != "" && !c.chatEndpoint() {
+		errs = append(errs, errors.New("CHAT_MODEL is set but no endpoint: set OPENAI_BASE_URL (Ollama, vLLM, llama.cpp, OpenRouter…) or OPENAI_API_KEY (OpenAI)"))
+	}
+	if c.EmbedModel != "" && !c.embedEndpoint() {
+		errs = append(errs, errors.New("EMBEDDING_MODEL is set but no embeddings endpoint: set EMBEDDING_BASE_URL or OPENAI_BASE_URL (Ollama, vLLM, llama.cpp…), or EMBEDDING_API_KEY or OPENAI_API_KEY (OpenAI)"))
+	}
+	if c.EmbedModel == "" {
+		for name, set := range map[string]bool{"EMBEDDING_DIMENSIONS": c.EmbedDims > 0, "EMBEDDING_BASE_URL": c.EmbedBaseURL != "", "EMBEDDING_API_KEY": c.EmbedAPIKey != ""} {
+			if set {
+				errs = append(errs, fmt.Errorf("%s needs EMBEDDING_MODEL (without it, the local embedder is used)", name))
+			}
+		}
+	}
+	for _, v := range []struct{ name, value string }{{"OPENAI_BASE_URL", c.BaseURL}, {"EMBEDDING_BASE_URL", c.EmbedBaseURL}} {
+		if v.value != "" && !strings.HasPrefix(v.value, "http://") && !strings.HasPrefix(v.value, "https://") {
+			errs = append(errs, fmt.Errorf("%s=%q: want an http:// or https:// URL ending in /v1", v.name, v.value))
+		}
+	}
+	return errs
+}
+
+// chatEndpoint reports whether a chat endpoint is configured.
+func (c config) chatEndpoint() bool { return c.APIKey != "" || c.BaseURL != "" }
+
+// embedEndpoint reports whether an embeddings endpoint is configured: its
+// own, or the chat one.
+func (c config) embedEndpoint() bool {
+	return c.chatEndpoint() || c.EmbedBaseURL != "" || c.EmbedAPIKey != ""
+}
+
+// llmConfig is the model client's configuration.
+func (c config) llmConfig() llm.Config {
+	return llm.Config{
+		BaseURL:      c.BaseURL,
+		APIKey:       c.APIKey,
+		EmbedBaseURL: c.EmbedBaseURL,
+		EmbedAPIKey:  c.EmbedAPIKey,
+		ChatModel:    c.ChatModel,
+		EmbedModel:   c.EmbedModel,
+		EmbedDims:    c.EmbedDims,
+		Timeout:      c.LLMTimeout,
+		MaxTokens:    c.ChatMaxTokens,
+	}
 }

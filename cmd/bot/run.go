@@ -154,16 +154,8 @@ type app struct {
 func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval.Progress) (*app, error) {
 	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	var client *llm.Client
-	if cfg.APIKey != "" || cfg.BaseURL != "" {
-		client = llm.New(lg, llm.Config{
-			BaseURL:    cfg.BaseURL,
-			APIKey:     cfg.APIKey,
-			ChatModel:  cfg.ChatModel,
-			EmbedModel: cfg.EmbedModel,
-			EmbedDims:  cfg.EmbedDims,
-			Timeout:    cfg.LLMTimeout,
-			MaxTokens:  cfg.ChatMaxTokens,
-		})
+	if cfg.chatEndpoint() || (cfg.EmbedModel != "" && cfg.embedEndpoint()) {
+		client = llm.New(lg, cfg.llmConfig())
 	}
 	var emb retrieval.Embedder = retrieval.NewLocalEmbedder(0)
 	if cfg.EmbedModel != "" {
@@ -207,6 +199,9 @@ func remoteEmbedder(ctx context.Context, lg *slog.Logger, client *llm.Client, cf
 			dims = len(v[0])
 		case ctx.Err() != nil:
 			return nil, err
+		case errors.Is(err, llm.ErrModelNotFound):
+			// Not an outage: no snapshot would make it come back.
+			return nil, fmt.Errorf("EMBEDDING_MODEL=%s is not on the embeddings endpoint (pull it, or correct the name): %w", cfg.EmbedModel, err)
 		default:
 			id, ok := retrieval.FindSnapshot(indexDir(cfg), "openai", cfg.EmbedModel)
 			if !ok {
