@@ -34,7 +34,8 @@ type config struct {
 	ChatMaxTokens int            // CHAT_MAX_TOKENS, default 800
 	RetrievalMode retrieval.Mode // RETRIEVAL_MODE, default hybrid
 	TopK          int            // TOP_K, default 5
-	LogLevel      slog.Level     // LOG_LEVEL, default warn
+	LogLevel      slog.Level     // LOG_LEVEL, default info
+	LogJSON       bool           // LOG_FORMAT=json (default text)
 
 	DiscordToken   string   // DISCORD_TOKEN: run the Discord bot
 	DiscordGuildID string   // DISCORD_GUILD_ID: register commands in this guild only
@@ -49,7 +50,11 @@ type config struct {
 	// (ingest, the Discord bot): for them a load that would remove more
 	// than half of the indexed articles is refused unless AllowRemovals.
 	// One-shot commands (ask, eval) follow the folder they are pointed at.
-	guardRemovals    bool
+	guardRemovals bool
+	// service is set by the Discord bot: it logs at LOG_LEVEL, where the
+	// other commands, which report on stdout, log warnings and errors
+	// unless LOG_LEVEL=debug (see newLogger).
+	service          bool
 	RefreshInterval  time.Duration // REFRESH_INTERVAL: re-scan CORPUS_DIR this often (Discord bot); 0 means never
 	AllowPrivateURLs bool          // ALLOW_PRIVATE_URLS: let add and feeds fetch private addresses (tests, intranets)
 	Feeds            []string      // FEEDS and the lines of FEEDS_FILE: news feeds to follow
@@ -70,7 +75,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ChatMaxTokens: llm.DefaultMaxTokens,
 		RetrievalMode: retrieval.Hybrid,
 		TopK:          5,
-		LogLevel:      slog.LevelWarn,
+		LogLevel:      slog.LevelInfo,
 	}
 	var errs []error
 	str := func(name string, dst *string) {
@@ -192,6 +197,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))
 		}
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("LOG_FORMAT"))); v {
+	case "", "text":
+	case "json":
+		c.LogJSON = true
+	default:
+		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want text or json", v))
 	}
 	errs = append(errs, c.checkEndpoints()...)
 	if err := errors.Join(errs...); err != nil {

@@ -152,7 +152,7 @@ type app struct {
 // is indexed; a snapshot that could not be saved is a.report.SaveErr, also
 // logged. Each command decides whether those are failures.
 func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval.Progress) (*app, error) {
-	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	lg := newLogger(cfg, stderr)
 	var client *llm.Client
 	if cfg.chatEndpoint() || (cfg.EmbedModel != "" && cfg.embedEndpoint()) {
 		client = llm.New(lg, cfg.llmConfig())

@@ -14,7 +14,7 @@ import (
 // cmdDiscord runs the Discord bot until ctx is done (SIGINT or SIGTERM),
 // then shuts down gracefully and returns nil.
 func cmdDiscord(ctx context.Context, cfg config, stderr io.Writer) error {
-	cfg.guardRemovals = true
+	cfg.guardRemovals, cfg.service = true, true
 	a, err := setup(ctx, cfg, stderr, nil)
 	if err != nil {
 		return err
