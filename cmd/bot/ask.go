@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -16,14 +15,13 @@ import (
 )
 
 func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ask [--json] [--passages] QUESTION", "Answer one question from the articles, every claim cited with a numbered source; a refusal\nwhen the articles do not say.")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	showPassages := fs.Bool("passages", false, "also print every retrieved passage with its scores (to see why it answered or refused)")
 	commonFlags(fs, &cfg)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, stdout, stderr)
 	if err != nil {
-		return errSilent
+		return err
 	}
 	q, err := answer.CheckQuestion(strings.Join(pos, " "))
 	if err != nil {
@@ -93,11 +91,14 @@ func printSources(w io.Writer, sources []answer.Source) {
 
 // cmdConsole answers one question per line until EOF or "quit".
 func cmdConsole(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("console", "Answer questions read one a line, until end of input or \"quit\".")
 	commonFlags(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
-		return errSilent
+	pos, err := parseArgs(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("console", pos); err != nil {
+		return err
 	}
 	a, err := setupWarn(ctx, cfg, stderr)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,12 +13,15 @@ import (
 )
 
 func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	commonFlags(fs, &cfg)
+	fs := newFlags("ingest [--allow-removals]", "Sync the index in DATA_DIR with the articles of CORPUS_DIR (embedding what changed) and report\nwhat changed. Exits 1 when a file was skipped, an article is left pending or the index\ncould not be saved.")
 	fs.BoolVar(&cfg.AllowRemovals, "allow-removals", false, "accept a sync that removes more than half of the indexed articles (or all)")
-	if err := fs.Parse(args); err != nil {
-		return errSilent
+	commonFlags(fs, &cfg)
+	pos, err := parseArgs(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("ingest", pos); err != nil {
+		return err
 	}
 	cfg.guardRemovals = true
 	a, err := setup(ctx, cfg, stderr, newProgress(stderr))

@@ -176,7 +176,7 @@ func TestHasFacts(t *testing.T) {
 }
 
 func TestConsole(t *testing.T) {
-	out, _, err := runBot(t, nil, evacuationQ+"\n\n"+strings.Repeat("y", 1200)+"\nquit\nnever asked\n")
+	out, _, err := runBot(t, nil, evacuationQ+"\n\n"+strings.Repeat("y", 1200)+"\nquit\nnever asked\n", "console")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -13,9 +12,11 @@ import (
 )
 
 // overviewFlags parses the flags summary and timeline share.
-func overviewFlags(name string, cfg *config, args []string, stderr io.Writer, withSince bool) (opt answer.OverviewOptions, asJSON bool, err error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func overviewFlags(name string, cfg *config, args []string, stdout, stderr io.Writer, withSince bool) (opt answer.OverviewOptions, asJSON bool, err error) {
+	fs := newFlags(name+" [--topic T] [--json]", "Dated events in order, one line each, each cited.")
+	if withSince {
+		fs = newFlags(name+" [--topic T] [--since YYYY-MM-DD] [--json]", "An overview of the situation, newest first, every sentence cited.")
+	}
 	topic := fs.String("topic", "", "only what concerns this topic, e.g. \"aid\" or \"Geneva talks\"")
 	var since *string
 	if withSince {
@@ -23,9 +24,9 @@ func overviewFlags(name string, cfg *config, args []string, stderr io.Writer, wi
 	}
 	j := fs.Bool("json", false, "print one JSON object")
 	commonFlags(fs, cfg)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, stdout, stderr)
 	if err != nil {
-		return opt, false, errSilent
+		return opt, false, err
 	}
 	opt.Topic = strings.TrimSpace(strings.Join(append([]string{*topic}, pos...), " "))
 	if len([]rune(opt.Topic)) > answer.MaxQuestionRunes {
@@ -42,7 +43,7 @@ func overviewFlags(name string, cfg *config, args []string, stderr io.Writer, wi
 }
 
 func cmdSummary(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	opt, asJSON, err := overviewFlags("summary", &cfg, args, stderr, true)
+	opt, asJSON, err := overviewFlags("summary", &cfg, args, stdout, stderr, true)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func cmdSummary(ctx context.Context, cfg config, args []string, stdout, stderr i
 }
 
 func cmdTimeline(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	opt, asJSON, err := overviewFlags("timeline", &cfg, args, stderr, false)
+	opt, asJSON, err := overviewFlags("timeline", &cfg, args, stdout, stderr, false)
 	if err != nil {
 		return err
 	}
