@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -86,53 +84,5 @@ func printSources(w io.Writer, sources []answer.Source) {
 			quote = s.Quote
 		}
 		fmt.Fprintf(w, "    %q\n", oneLine(quote, 200))
-	}
-}
-
-// cmdConsole answers one question per line until EOF or "quit".
-func cmdConsole(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("console", "Answer questions read one a line, until end of input or \"quit\".")
-	commonFlags(fs, &cfg)
-	pos, err := parseArgs(fs, args, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	if err := noArgs("console", pos); err != nil {
-		return err
-	}
-	a, err := setupWarn(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	arts := a.index.Articles()
-	fmt.Fprintf(stdout, "Ask about the %d articles (newest: %s). One question per line; \"quit\" or Ctrl-D to leave.\n", len(arts), corpus.HumanDate(corpus.Newest(arts)))
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for {
-		fmt.Fprint(stdout, "> ")
-		if !sc.Scan() {
-			fmt.Fprintln(stdout)
-			return sc.Err()
-		}
-		line := strings.TrimSpace(sc.Text())
-		switch line {
-		case "":
-			continue
-		case "quit", "exit":
-			return nil
-		}
-		ans, err := a.engine.Ask(ctx, line, nil)
-		switch {
-		case errors.Is(err, answer.ErrQuestionTooLong), errors.Is(err, answer.ErrEmptyQuestion):
-			fmt.Fprintln(stdout, err)
-		case ctx.Err() != nil:
-			return nil
-		case err != nil:
-			a.lg.Error("question failed", "err", err)
-			fmt.Fprintln(stdout, "Sorry, something went wrong answering that; try again.")
-		default:
-			printAnswer(stdout, ans)
-		}
-		fmt.Fprintln(stdout)
 	}
 }
