@@ -232,7 +232,9 @@ func remoteEmbedder(ctx context.Context, lg *slog.Logger, client *llm.Client, cf
 // on stderr when there is more than a few batches to embed (an unindexed
 // corpus).
 func setupWarn(ctx context.Context, cfg config, stderr io.Writer) (*app, error) {
-	a, err := setup(ctx, cfg, stderr, progressOver(stderr, quietEmbedding))
+	bar := newProgress(stderr, quietEmbedding)
+	a, err := setup(ctx, cfg, stderr, bar.update)
+	bar.end()
 	if err != nil {
 		return nil, err
 	}
