@@ -291,7 +291,7 @@ func TestChatErrors(t *testing.T) {
 		{
 			name:    "ollama error shape",
 			replies: []llmtest.Reply{status(404, llmtest.OllamaError(`model "llama9" not found, try pulling it first`))},
-			wantErr: llm.ErrRejected, wantStatus: 404, wantMsg: `model "llama9" not found`, wantCalls: 1,
+			wantErr: llm.ErrModelNotFound, wantStatus: 404, wantMsg: `model "llama9" not found`, wantCalls: 1,
 		},
 		{
 			name:       "ollama 500 shape",

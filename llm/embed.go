@@ -35,7 +35,7 @@ func (c *Client) embedBatch(ctx context.Context, texts []string) ([][]float32, e
 	defer cancel()
 	start := time.Now()
 
-	resp, err := c.api.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{
+	resp, err := c.embed.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{
 		Input:      texts,
 		Model:      openai.EmbeddingModel(c.cfg.EmbedModel),
 		Dimensions: c.cfg.EmbedDims,

@@ -42,7 +42,22 @@ var (
 	// other than 429 (bad request, bad API key, unknown model...). It is
 	// never retried.
 	ErrRejected = errors.New("llm: request rejected")
+	// ErrModelNotFound means the server does not have the model asked for
+	// (Ollama: "model "x" not found, try pulling it first"; OpenAI and
+	// vLLM: "The model `x` does not exist"). It is a kind of ErrRejected,
+	// never retried, and the error names the model.
+	ErrModelNotFound error = &subError{msg: "llm: model not found", kind: ErrRejected}
 )
+
+// subError is a sentinel that is also a kind of a broader one, so that
+// errors.Is matches both.
+type subError struct {
+	msg  string
+	kind error
+}
+
+func (e *subError) Error() string { return e.msg }
+func (e *subError) Unwrap() error { return e.kind }
 
 // maxBody bounds the response body kept in [Error].Body.
 const maxBody = 4 << 10
@@ -51,6 +66,7 @@ const maxBody = 4 << 10
 // errors.Is tests Err, the sentinel.
 type Error struct {
 	Op      string // "chat", "chat stream" or "embed"
+	Model   string // the model the call asked for
 	Status  int    // HTTP status, or the code of an in-stream error; 0 if none
 	Message string // the server's message, or a description of the failure
 	Body    string // raw error body (truncated), if the server sent one
@@ -74,27 +90,35 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
+	if errors.Is(e.Err, ErrModelNotFound) && e.Model != "" && !strings.Contains(e.Message, e.Model) {
+		fmt.Fprintf(&b, " (model %q)", e.Model)
+	}
 	return b.String()
 }
 
 // Unwrap returns the sentinel.
 func (e *Error) Unwrap() error { return e.Err }
 
-// redactor removes the API key from text that came from a server.
-type redactor struct{ key string }
+// redactor removes the API keys from text that came from a server.
+type redactor struct{ keys []string }
 
 func (r redactor) clean(s string) string {
-	if len(r.key) < 4 {
-		return s
+	for _, k := range r.keys {
+		if len(k) >= 4 {
+			s = strings.ReplaceAll(s, k, "[redacted]")
+		}
 	}
-	return strings.ReplaceAll(s, r.key, "[redacted]")
+	return s
 }
 
 // classify turns any error from go-openai (or the transport under it) into
 // an *Error. ctx is the call's context: once it is done, its error wins,
 // whatever shape the resulting failure took.
 func (c *Client) classify(ctx context.Context, op string, err error) *Error {
-	e := &Error{Op: op}
+	e := &Error{Op: op, Model: c.cfg.ChatModel}
+	if op == "embed" {
+		e.Model = c.cfg.EmbedModel
+	}
 	if cerr := ctx.Err(); cerr != nil {
 		if errors.Is(cerr, context.DeadlineExceeded) {
 			e.Err = ErrTimeout
@@ -162,7 +186,24 @@ func (c *Client) classify(ctx context.Context, op string, err error) *Error {
 		// go-openai validation errors and anything unforeseen.
 		e.Err, e.Message = ErrBadResponse, c.redac.clean(err.Error())
 	}
+	if e.Err == ErrRejected && modelNotFound(e.Status, apiErr, e.Message) {
+		e.Err = ErrModelNotFound
+	}
 	return e
+}
+
+// modelNotFoundRe matches the messages of servers that lack the model:
+// Ollama's "model "x" not found, try pulling it first", OpenAI's and
+// vLLM's "The model `x` does not exist".
+var modelNotFoundRe = regexp.MustCompile(`(?i)\bmodel\b.*\b(not found|does not exist|not exist)`)
+
+// modelNotFound reports whether a rejection says the model is missing: a
+// 404 whose message says so, or OpenAI's code "model_not_found".
+func modelNotFound(status int, apiErr *openai.APIError, msg string) bool {
+	if apiErr != nil && apiErr.Code == "model_not_found" {
+		return true
+	}
+	return status == 404 && modelNotFoundRe.MatchString(msg)
 }
 
 // statusErr maps an HTTP error status to its sentinel.

@@ -1,6 +1,7 @@
 // Package llm owns every conversation with a language model: chat
 // completions (streamed or not) and embeddings, against any
-// OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp, OpenRouter).
+// OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp, OpenRouter),
+// the embeddings possibly from a second server with its own key.
 //
 // It is the only package in the project that imports go-openai. It adds what
 // that library lacks: a deadline on every call, a token cap on every chat
@@ -43,6 +44,13 @@ type Config struct {
 	// APIKey is sent as a bearer token; empty means no Authorization header.
 	// It is never logged nor included in errors.
 	APIKey string
+	// EmbedBaseURL is the API root for embeddings, when they come from
+	// another server than chat (vLLM and llama.cpp serve them from a second
+	// process; OpenRouter has none); "" means BaseURL.
+	EmbedBaseURL string
+	// EmbedAPIKey is the bearer token sent to EmbedBaseURL; "" means APIKey.
+	// Like APIKey, it is never logged nor included in errors.
+	EmbedAPIKey string
 	// ChatModel names the model used by Stream and Complete.
 	ChatModel string
 	// EmbedModel names the model used by Embed.
@@ -80,8 +88,8 @@ type Config struct {
 
 // String describes the configuration without the API key.
 func (c Config) String() string {
-	return fmt.Sprintf("llm.Config{BaseURL:%q APIKey:%s ChatModel:%q EmbedModel:%q EmbedDims:%d Timeout:%s MaxRetries:%d Backoff:%s Temperature:%g MaxTokens:%d EmbedBatch:%d}",
-		c.BaseURL, redactedKey(c.APIKey), c.ChatModel, c.EmbedModel, c.EmbedDims, c.Timeout, c.MaxRetries, c.Backoff, c.Temperature, c.MaxTokens, c.EmbedBatch)
+	return fmt.Sprintf("llm.Config{BaseURL:%q APIKey:%s EmbedBaseURL:%q EmbedAPIKey:%s ChatModel:%q EmbedModel:%q EmbedDims:%d Timeout:%s MaxRetries:%d Backoff:%s Temperature:%g MaxTokens:%d EmbedBatch:%d}",
+		c.BaseURL, redactedKey(c.APIKey), c.EmbedBaseURL, redactedKey(c.EmbedAPIKey), c.ChatModel, c.EmbedModel, c.EmbedDims, c.Timeout, c.MaxRetries, c.Backoff, c.Temperature, c.MaxTokens, c.EmbedBatch)
 }
 
 // GoString is like String, so that %#v does not print the API key either.
@@ -92,6 +100,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", c.BaseURL),
 		slog.String("api_key", redactedKey(c.APIKey)),
+		slog.String("embed_base_url", c.EmbedBaseURL),
+		slog.String("embed_api_key", redactedKey(c.EmbedAPIKey)),
 		slog.String("chat_model", c.ChatModel),
 		slog.String("embed_model", c.EmbedModel),
 		slog.Int("embed_dims", c.EmbedDims),
@@ -115,6 +125,12 @@ func redactedKey(key string) string {
 func (c Config) withDefaults() Config {
 	if c.BaseURL == "" {
 		c.BaseURL = DefaultBaseURL
+	}
+	if c.EmbedBaseURL == "" {
+		c.EmbedBaseURL = c.BaseURL
+	}
+	if c.EmbedAPIKey == "" {
+		c.EmbedAPIKey = c.APIKey
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
@@ -150,8 +166,9 @@ type Message struct {
 type Client struct {
 	lg    *slog.Logger
 	cfg   Config
-	api   *openai.Client
-	doer  *retryDoer
+	api   *openai.Client // chat, at BaseURL
+	embed *openai.Client // embeddings, at EmbedBaseURL
+	doers []*retryDoer   // under api and embed
 	redac redactor
 }
 
@@ -165,25 +182,28 @@ func New(lg *slog.Logger, cfg Config) *Client {
 	if hc == nil {
 		hc = &http.Client{Transport: newTransport(cfg.Timeout)}
 	}
-	red := redactor{key: cfg.APIKey}
-	doer := &retryDoer{
-		lg:         lg,
-		next:       hc,
-		maxRetries: cfg.MaxRetries,
-		backoff:    cfg.Backoff,
-		redact:     red,
-		sleep:      sleepCtx,
+	// Either key may come back in an error from either server (a proxy
+	// echoing headers): both are redacted everywhere.
+	red := redactor{keys: []string{cfg.APIKey, cfg.EmbedAPIKey}}
+	c := &Client{lg: lg, cfg: cfg, redac: red}
+	api := func(baseURL, key string) *openai.Client {
+		doer := &retryDoer{
+			lg:         lg,
+			next:       hc,
+			maxRetries: cfg.MaxRetries,
+			backoff:    cfg.Backoff,
+			redact:     red,
+			sleep:      sleepCtx,
+		}
+		c.doers = append(c.doers, doer)
+		oc := openai.DefaultConfig(key)
+		oc.BaseURL = baseURL
+		oc.HTTPClient = doer
+		return openai.NewClientWithConfig(oc)
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = cfg.BaseURL
-	oc.HTTPClient = doer
-	return &Client{
-		lg:    lg,
-		cfg:   cfg,
-		api:   openai.NewClientWithConfig(oc),
-		doer:  doer,
-		redac: red,
-	}
+	c.api = api(cfg.BaseURL, cfg.APIKey)
+	c.embed = api(cfg.EmbedBaseURL, cfg.EmbedAPIKey)
+	return c
 }
 
 // ChatModel returns the model used for chat.

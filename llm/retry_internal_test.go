@@ -61,11 +61,13 @@ func TestBackoffFor(t *testing.T) {
 func recordSleeps(c *Client) func() []time.Duration {
 	var mu sync.Mutex
 	var waits []time.Duration
-	c.doer.sleep = func(ctx context.Context, d time.Duration) error {
-		mu.Lock()
-		defer mu.Unlock()
-		waits = append(waits, d)
-		return ctx.Err()
+	for _, d := range c.doers {
+		d.sleep = func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			defer mu.Unlock()
+			waits = append(waits, d)
+			return ctx.Err()
+		}
 	}
 	return func() []time.Duration {
 		mu.Lock()

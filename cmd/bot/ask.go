@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -16,14 +13,13 @@ import (
 )
 
 func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ask [--json] [--passages] QUESTION", "Answer one question from the articles, every claim cited with a numbered source; a refusal\nwhen the articles do not say.")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	showPassages := fs.Bool("passages", false, "also print every retrieved passage with its scores (to see why it answered or refused)")
 	commonFlags(fs, &cfg)
-	pos, err := parseInterspersed(fs, args)
+	pos, err := parseArgs(fs, args, stdout, stderr)
 	if err != nil {
-		return errSilent
+		return err
 	}
 	q, err := answer.CheckQuestion(strings.Join(pos, " "))
 	if err != nil {
@@ -39,7 +35,7 @@ func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 		return err
 	}
 	if *asJSON {
-		return writeJSONAnswer(stdout, ans, time.Since(start))
+		return writeJSON(stdout, askJSON(ans, time.Since(start)))
 	}
 	printAnswer(stdout, ans)
 	if *showPassages {
@@ -65,44 +61,6 @@ func cmdAsk(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 	return nil
 }
 
-// jsonSource and jsonAnswer are the --json shapes.
-type jsonSource struct {
-	N         int    `json:"n"`
-	ID        string `json:"id"`
-	Title     string `json:"title"`
-	Published string `json:"published"`
-	URL       string `json:"url"`
-	Quote     string `json:"quote"`
-	Excerpt   string `json:"excerpt,omitempty"`
-}
-
-type jsonAnswer struct {
-	Question string       `json:"question"`
-	Answer   string       `json:"answer"`
-	Refused  bool         `json:"refused"`
-	Mode     string       `json:"mode"`
-	Fallback bool         `json:"fallback,omitempty"`
-	AsOf     string       `json:"as_of"`
-	Sources  []jsonSource `json:"sources"`
-	// Removed are the sentences the grounding check took out.
-	Removed   []string `json:"removed,omitempty"`
-	ElapsedMS int64    `json:"elapsed_ms"`
-}
-
-func writeJSONAnswer(w io.Writer, a answer.Answer, elapsed time.Duration) error {
-	return writeJSON(w, jsonAnswer{
-		Question:  a.Question,
-		Answer:    a.Text,
-		Refused:   a.Refused,
-		Mode:      a.Mode,
-		Fallback:  a.Fallback,
-		AsOf:      a.AsOf.Format(corpus.DateLayout),
-		Sources:   jsonSources(a.Sources),
-		Removed:   a.Removed,
-		ElapsedMS: elapsed.Milliseconds(),
-	})
-}
-
 // printAnswer writes the answer and its numbered sources as plain text.
 func printAnswer(w io.Writer, a answer.Answer) {
 	fmt.Fprintln(w, a.Text)
@@ -126,50 +84,5 @@ func printSources(w io.Writer, sources []answer.Source) {
 			quote = s.Quote
 		}
 		fmt.Fprintf(w, "    %q\n", oneLine(quote, 200))
-	}
-}
-
-// cmdConsole answers one question per line until EOF or "quit".
-func cmdConsole(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	commonFlags(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
-		return errSilent
-	}
-	a, err := setupWarn(ctx, cfg, stderr)
-	if err != nil {
-		return err
-	}
-	arts := a.index.Articles()
-	fmt.Fprintf(stdout, "Ask about the %d articles (newest: %s). One question per line; \"quit\" or Ctrl-D to leave.\n", len(arts), corpus.HumanDate(corpus.Newest(arts)))
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for {
-		fmt.Fprint(stdout, "> ")
-		if !sc.Scan() {
-			fmt.Fprintln(stdout)
-			return sc.Err()
-		}
-		line := strings.TrimSpace(sc.Text())
-		switch line {
-		case "":
-			continue
-		case "quit", "exit":
-			return nil
-		}
-		ans, err := a.engine.Ask(ctx, line, nil)
-		switch {
-		case errors.Is(err, answer.ErrQuestionTooLong), errors.Is(err, answer.ErrEmptyQuestion):
-			fmt.Fprintln(stdout, err)
-		case ctx.Err() != nil:
-			return nil
-		case err != nil:
-			a.lg.Error("question failed", "err", err)
-			fmt.Fprintln(stdout, "Sorry, something went wrong answering that; try again.")
-		default:
-			printAnswer(stdout, ans)
-		}
-		fmt.Fprintln(stdout)
 	}
 }

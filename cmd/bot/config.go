@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -29,13 +26,16 @@ type config struct {
 	APIKey        string         // OPENAI_API_KEY
 	BaseURL       string         // OPENAI_BASE_URL
 	ChatModel     string         // CHAT_MODEL
+	EmbedBaseURL  string         // EMBEDDING_BASE_URL, default OPENAI_BASE_URL
+	EmbedAPIKey   string         // EMBEDDING_API_KEY, default OPENAI_API_KEY
 	EmbedModel    string         // EMBEDDING_MODEL
 	EmbedDims     int            // EMBEDDING_DIMENSIONS
 	LLMTimeout    time.Duration  // LLM_TIMEOUT, default 60s
 	ChatMaxTokens int            // CHAT_MAX_TOKENS, default 800
 	RetrievalMode retrieval.Mode // RETRIEVAL_MODE, default hybrid
 	TopK          int            // TOP_K, default 5
-	LogLevel      slog.Level     // LOG_LEVEL, default warn
+	LogLevel      slog.Level     // LOG_LEVEL, default info
+	LogJSON       bool           // LOG_FORMAT=json (default text)
 
 	DiscordToken   string   // DISCORD_TOKEN: run the Discord bot
 	DiscordGuildID string   // DISCORD_GUILD_ID: register commands in this guild only
@@ -50,7 +50,11 @@ type config struct {
 	// (ingest, the Discord bot): for them a load that would remove more
 	// than half of the indexed articles is refused unless AllowRemovals.
 	// One-shot commands (ask, eval) follow the folder they are pointed at.
-	guardRemovals    bool
+	guardRemovals bool
+	// service is set by the Discord bot: it logs at LOG_LEVEL, where the
+	// other commands, which report on stdout, log warnings and errors
+	// unless LOG_LEVEL=debug (see newLogger).
+	service          bool
 	RefreshInterval  time.Duration // REFRESH_INTERVAL: re-scan CORPUS_DIR this often (Discord bot); 0 means never
 	AllowPrivateURLs bool          // ALLOW_PRIVATE_URLS: let add and feeds fetch private addresses (tests, intranets)
 	Feeds            []string      // FEEDS and the lines of FEEDS_FILE: news feeds to follow
@@ -71,7 +75,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ChatMaxTokens: llm.DefaultMaxTokens,
 		RetrievalMode: retrieval.Hybrid,
 		TopK:          5,
-		LogLevel:      slog.LevelWarn,
+		LogLevel:      slog.LevelInfo,
 	}
 	var errs []error
 	str := func(name string, dst *string) {
@@ -84,6 +88,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	str("OPENAI_API_KEY", &c.APIKey)
 	str("OPENAI_BASE_URL", &c.BaseURL)
 	str("CHAT_MODEL", &c.ChatModel)
+	str("EMBEDDING_BASE_URL", &c.EmbedBaseURL)
+	str("EMBEDDING_API_KEY", &c.EmbedAPIKey)
 	str("EMBEDDING_MODEL", &c.EmbedModel)
 	if v := strings.TrimSpace(getenv("EMBEDDING_DIMENSIONS")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -192,72 +198,67 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))
 		}
 	}
-	endpoint := c.APIKey != "" || c.BaseURL != ""
-	if c.ChatModel != "" && !endpoint {
-		errs = append(errs, errors.New("CHAT_MODEL is set but no endpoint: set OPENAI_BASE_URL (Ollama, vLLM, llama.cpp…) or OPENAI_API_KEY (OpenAI)"))
+	switch v := strings.ToLower(strings.TrimSpace(getenv("LOG_FORMAT"))); v {
+	case "", "text":
+	case "json":
+		c.LogJSON = true
+	default:
+		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want text or json", v))
 	}
-	if c.EmbedModel != "" && !endpoint {
-		errs = append(errs, errors.New("EMBEDDING_MODEL is set but no endpoint: set OPENAI_BASE_URL or OPENAI_API_KEY"))
-	}
-	if c.EmbedDims > 0 && c.EmbedModel == "" {
-		errs = append(errs, errors.New("EMBEDDING_DIMENSIONS needs EMBEDDING_MODEL"))
-	}
-	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
-		errs = append(errs, fmt.Errorf("OPENAI_BASE_URL=%q: want an http:// or https:// URL ending in /v1", c.BaseURL))
-	}
+	errs = append(errs, c.checkEndpoints()...)
 	if err := errors.Join(errs...); err != nil {
 		return c, fmt.Errorf("configuration:\n%w", err)
 	}
 	return c, nil
 }
 
-// withDotenv returns a getenv that falls back to the KEY=VALUE lines of the
-// file at path when the environment does not set a variable. A missing file
-// is not an error.
-func withDotenv(getenv func(string) string, path string) (func(string) string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return getenv, nil
+// checkEndpoints checks that each model has an endpoint to call. Chat
+// needs OPENAI_BASE_URL or OPENAI_API_KEY (alone: OpenAI itself);
+// embeddings take either of those, or their own EMBEDDING_BASE_URL and
+// EMBEDDING_API_KEY, each defaulting to the chat one.
+func (c config) checkEndpoints() []error {
+	var errs []error
+	if c.ChatModel != "" && !c.chatEndpoint() {
+		errs = append(errs, errors.New("CHAT_MODEL is set but no endpoint: set OPENAI_BASE_URL (Ollama, vLLM, llama.cpp, OpenRouter…) or OPENAI_API_KEY (OpenAI)"))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	if c.EmbedModel != "" && !c.embedEndpoint() {
+		errs = append(errs, errors.New("EMBEDDING_MODEL is set but no embeddings endpoint: set EMBEDDING_BASE_URL or OPENAI_BASE_URL (Ollama, vLLM, llama.cpp…), or EMBEDDING_API_KEY or OPENAI_API_KEY (OpenAI)"))
 	}
-	defer f.Close()
-	vals, err := parseDotenv(f)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return func(k string) string {
-		if v := getenv(k); v != "" {
-			return v
+	if c.EmbedModel == "" {
+		for name, set := range map[string]bool{"EMBEDDING_DIMENSIONS": c.EmbedDims > 0, "EMBEDDING_BASE_URL": c.EmbedBaseURL != "", "EMBEDDING_API_KEY": c.EmbedAPIKey != ""} {
+			if set {
+				errs = append(errs, fmt.Errorf("%s needs EMBEDDING_MODEL (without it, the local embedder is used)", name))
+			}
 		}
-		return vals[k]
-	}, nil
+	}
+	for _, v := range []struct{ name, value string }{{"OPENAI_BASE_URL", c.BaseURL}, {"EMBEDDING_BASE_URL", c.EmbedBaseURL}} {
+		if v.value != "" && !strings.HasPrefix(v.value, "http://") && !strings.HasPrefix(v.value, "https://") {
+			errs = append(errs, fmt.Errorf("%s=%q: want an http:// or https:// URL ending in /v1", v.name, v.value))
+		}
+	}
+	return errs
 }
 
-// parseDotenv reads KEY=VALUE lines; blank lines and # comments are
-// skipped, "export " is allowed, values may be single- or double-quoted.
-func parseDotenv(r io.Reader) (map[string]string, error) {
-	vals := map[string]string{}
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		line = strings.TrimPrefix(line, "export ")
-		k, v, ok := strings.Cut(line, "=")
-		k = strings.TrimSpace(k)
-		if !ok || k == "" || strings.ContainsAny(k, " \t") {
-			return nil, fmt.Errorf("line %d: want KEY=VALUE", n)
-		}
-		v = strings.TrimSpace(v)
-		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
-			v = v[1 : len(v)-1]
-		} else if i := strings.Index(v, " #"); i >= 0 {
-			v = strings.TrimSpace(v[:i])
-		}
-		vals[k] = v
+// chatEndpoint reports whether a chat endpoint is configured.
+func (c config) chatEndpoint() bool { return c.APIKey != "" || c.BaseURL != "" }
+
+// embedEndpoint reports whether an embeddings endpoint is configured: its
+// own, or the chat one.
+func (c config) embedEndpoint() bool {
+	return c.chatEndpoint() || c.EmbedBaseURL != "" || c.EmbedAPIKey != ""
+}
+
+// llmConfig is the model client's configuration.
+func (c config) llmConfig() llm.Config {
+	return llm.Config{
+		BaseURL:      c.BaseURL,
+		APIKey:       c.APIKey,
+		EmbedBaseURL: c.EmbedBaseURL,
+		EmbedAPIKey:  c.EmbedAPIKey,
+		ChatModel:    c.ChatModel,
+		EmbedModel:   c.EmbedModel,
+		EmbedDims:    c.EmbedDims,
+		Timeout:      c.LLMTimeout,
+		MaxTokens:    c.ChatMaxTokens,
 	}
-	return vals, sc.Err()
 }

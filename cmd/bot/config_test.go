@@ -1,8 +1,12 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/joho/godotenv"
 
 	"github.com/situationbot/bot/llm/llmtest"
 )
@@ -93,5 +97,71 @@ func TestChatMaxTokensSent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestDotenv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	content := "# comment\nCHAT_MODEL=from-file\nexport DATA_DIR = \"/tmp/x y\"\nTOP_K=7 # seven\n\nLOG_LEVEL='debug'\n"
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	getenv, err := withDotenv(env(map[string]string{"CHAT_MODEL": "from-env"}), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"CHAT_MODEL": "from-env", "DATA_DIR": "/tmp/x y", "TOP_K": "7", "LOG_LEVEL": "debug", "NOPE": ""} {
+		if got := getenv(k); got != want {
+			t.Errorf("getenv(%s) = %q, want %q", k, got, want)
+		}
+	}
+	if err := os.WriteFile(path, []byte("JUSTAWORD\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := withDotenv(env(nil), path); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("bad .env: err = %v", err)
+	}
+	// The error says where, and never quotes the file: what follows the
+	// bad line may be a token.
+	bad := map[string]string{
+		"A=1\n# c\nNOT A LINE\nDISCORD_TOKEN=secret-token\n": "line 3",
+		"A=1\r\nB=\"secret-token\nC=2\n":                     "line 2: unterminated quoted value",
+	}
+	for content, want := range bad {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := withDotenv(env(nil), path)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("withDotenv(%q) error = %v, want one with %q and without the file's text", content, err, want)
+		}
+	}
+	if _, err := withDotenv(env(nil), filepath.Join(t.TempDir(), "missing")); err != nil {
+		t.Errorf("missing .env: %v", err)
+	}
+}
+
+// TestEnvExampleMatchesConfig keeps .env.example listing exactly the
+// variables the configuration reads.
+func TestEnvExampleMatchesConfig(t *testing.T) {
+	read := map[string]bool{}
+	loadConfig(func(k string) string { read[k] = true; return "" })
+	b, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := godotenv.UnmarshalBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range read {
+		if _, ok := listed[k]; !ok {
+			t.Errorf(".env.example lacks %s", k)
+		}
+	}
+	for k := range listed {
+		if !read[k] {
+			t.Errorf(".env.example lists %s, which the bot does not read", k)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -58,8 +57,7 @@ type evalResult struct {
 }
 
 func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("eval --questions FILE [--k N] [--json]", "Measure retrieval, answers and citations on a JSONL question set (see eval/).")
 	file := fs.String("questions", "", "JSONL question file (required)")
 	k := fs.Int("k", 0, "passages retrieved per question (default TOP_K, 5)")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object on the last line")
@@ -67,8 +65,12 @@ func cmdEval(ctx context.Context, cfg config, args []string, stdout, stderr io.W
 	mode := fs.String("retrieval", "", "override RETRIEVAL_MODE: hybrid, vector or keyword")
 	only := fs.String("docs", "", "comma-separated article IDs: measure only their questions (a split; unanswerable questions belong to the article of the answerable one before them)")
 	commonFlags(fs, &cfg)
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return errSilent
+	pos, err := parseArgs(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("eval", pos); err != nil {
+		return err
 	}
 	if *file == "" {
 		return fmt.Errorf("eval needs --questions FILE")

@@ -3,26 +3,27 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
-
-	"github.com/situationbot/bot/retrieval"
 )
 
 func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	commonFlags(fs, &cfg)
+	fs := newFlags("ingest [--allow-removals]", "Sync the index in DATA_DIR with the articles of CORPUS_DIR (embedding what changed) and report\nwhat changed. Exits 1 when a file was skipped, an article is left pending or the index\ncould not be saved.")
 	fs.BoolVar(&cfg.AllowRemovals, "allow-removals", false, "accept a sync that removes more than half of the indexed articles (or all)")
-	if err := fs.Parse(args); err != nil {
-		return errSilent
+	commonFlags(fs, &cfg)
+	pos, err := parseArgs(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("ingest", pos); err != nil {
+		return err
 	}
 	cfg.guardRemovals = true
-	a, err := setup(ctx, cfg, stderr, newProgress(stderr))
+	bar := newProgress(stderr, 0)
+	a, err := setup(ctx, cfg, stderr, bar.update)
+	bar.end()
 	if err != nil {
 		return err
 	}
@@ -62,49 +63,4 @@ func cmdIngest(ctx context.Context, cfg config, args []string, stdout, stderr io
 		return errSilent
 	}
 	return nil
-}
-
-// quietEmbedding is the most chunks a command other than ingest embeds
-// without showing progress: four of Sync's batches.
-const quietEmbedding = 4 * retrieval.DefaultBatchSize
-
-// progressOver is newProgress for syncs that embed more than min chunks;
-// smaller ones print nothing.
-func progressOver(w io.Writer, min int) retrieval.Progress {
-	p := newProgress(w)
-	return func(done, total int) {
-		if total > min {
-			p(done, total)
-		}
-	}
-}
-
-// newProgress reports embedding progress: a bar redrawn in place on a
-// terminal, a plain line every tenth otherwise.
-func newProgress(w io.Writer) retrieval.Progress {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
-	lastTenth := -1
-	return func(done, total int) {
-		if total == 0 {
-			return
-		}
-		if tty {
-			const width = 30
-			filled := done * width / total
-			fmt.Fprintf(w, "\rembedding [%s%s] %d/%d chunks", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total)
-			if done == total {
-				fmt.Fprintln(w)
-			}
-			return
-		}
-		if tenth := done * 10 / total; tenth != lastTenth {
-			lastTenth = tenth
-			fmt.Fprintf(w, "embedded %d/%d chunks\n", done, total)
-		}
-	}
 }

@@ -1,6 +1,8 @@
 // Command bot answers questions about a news situation from a curated corpus
-// of articles, every claim cited. Subcommands: ask, ingest, eval; with none
-// it is an interactive console.
+// of articles, every claim cited: as a Discord bot (bot discord, the
+// service), an interactive console (bot console), or one command at a time
+// (ask, summary, timeline, ingest, add, poll, eval, train). Run bot -h for
+// the commands and bot COMMAND -h for each one's flags.
 package main
 
 import (

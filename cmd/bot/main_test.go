@@ -59,11 +59,11 @@ func TestAskJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got jsonAnswer
+	var got jsonAsk
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("ask --json output is not one JSON object: %v\n%s", err, out)
 	}
-	if got.Question != evacuationQ || got.Refused || got.Mode != "extractive" || !strings.Contains(got.Answer, "58") {
+	if got.Question != evacuationQ || got.Refused || got.Mode != "extractive" || !strings.Contains(got.Text, "58") {
 		t.Errorf("ask --json = %+v", got)
 	}
 	if len(got.Sources) == 0 || got.Sources[0].N != 1 || got.Sources[0].ID != "2014-02-07-civilians-evacuated-from-homs" || got.Sources[0].Published != "2014-02-07" || got.Sources[0].Quote == "" {
@@ -71,7 +71,7 @@ func TestAskJSON(t *testing.T) {
 	}
 	var raw map[string]any
 	json.Unmarshal([]byte(out), &raw)
-	for _, k := range []string{"question", "answer", "refused", "mode", "sources", "elapsed_ms"} {
+	for _, k := range []string{"question", "text", "refused", "mode", "fallback", "sources", "as_of", "removed", "elapsed_ms"} {
 		if _, ok := raw[k]; !ok {
 			t.Errorf("ask --json lacks key %q", k)
 		}
@@ -83,8 +83,8 @@ func TestAskRefusesAndRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got jsonAnswer
-	if err := json.Unmarshal([]byte(out), &got); err != nil || !got.Refused || len(got.Sources) != 0 || !strings.Contains(got.Answer, "2 articles") {
+	var got jsonAsk
+	if err := json.Unmarshal([]byte(out), &got); err != nil || !got.Refused || len(got.Sources) != 0 || !strings.Contains(got.Text, "2 articles") {
 		t.Errorf("off-topic ask = %+v, %v", got, err)
 	}
 	for _, q := range []string{"", "   ", strings.Repeat("x", 1001)} {
@@ -176,7 +176,7 @@ func TestHasFacts(t *testing.T) {
 }
 
 func TestConsole(t *testing.T) {
-	out, _, err := runBot(t, nil, evacuationQ+"\n\n"+strings.Repeat("y", 1200)+"\nquit\nnever asked\n")
+	out, _, err := runBot(t, nil, evacuationQ+"\n\n"+strings.Repeat("y", 1200)+"\nquit\nnever asked\n", "console")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +219,11 @@ func TestAskWithEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got jsonAnswer
+	var got jsonAsk
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Mode != "llm" || got.Refused || len(got.Sources) != 1 || !strings.HasSuffix(got.Answer, "[1]") {
+	if got.Mode != "llm" || got.Refused || len(got.Sources) != 1 || !strings.HasSuffix(got.Text, "[1]") {
 		t.Errorf("ask with endpoint = %+v", got)
 	}
 	if srv.ChatCalls() != 1 || srv.EmbedCalls() < 2 {
@@ -240,59 +240,8 @@ func TestAskWithEndpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Mode != "extractive" || !got.Fallback || !strings.Contains(got.Answer, "58") {
+	if got.Mode != "extractive" || !got.Fallback || !strings.Contains(got.Text, "58") {
 		t.Errorf("ask with chat down = %+v\nstderr: %s", got, stderr)
-	}
-}
-
-func TestDotenv(t *testing.T) {
-	path := filepath.Join(t.TempDir(), ".env")
-	content := "# comment\nCHAT_MODEL=from-file\nexport DATA_DIR = \"/tmp/x y\"\nTOP_K=7 # seven\n\nLOG_LEVEL='debug'\n"
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	getenv, err := withDotenv(env(map[string]string{"CHAT_MODEL": "from-env"}), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{"CHAT_MODEL": "from-env", "DATA_DIR": "/tmp/x y", "TOP_K": "7", "LOG_LEVEL": "debug", "NOPE": ""} {
-		if got := getenv(k); got != want {
-			t.Errorf("getenv(%s) = %q, want %q", k, got, want)
-		}
-	}
-	if err := os.WriteFile(path, []byte("JUSTAWORD\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := withDotenv(env(nil), path); err == nil || !strings.Contains(err.Error(), "line 1") {
-		t.Errorf("bad .env: err = %v", err)
-	}
-	if _, err := withDotenv(env(nil), filepath.Join(t.TempDir(), "missing")); err != nil {
-		t.Errorf("missing .env: %v", err)
-	}
-}
-
-// TestEnvExampleMatchesConfig keeps .env.example listing exactly the
-// variables the configuration reads.
-func TestEnvExampleMatchesConfig(t *testing.T) {
-	read := map[string]bool{}
-	loadConfig(func(k string) string { read[k] = true; return "" })
-	b, err := os.ReadFile("../../.env.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	listed, err := parseDotenv(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range read {
-		if _, ok := listed[k]; !ok {
-			t.Errorf(".env.example lacks %s", k)
-		}
-	}
-	for k := range listed {
-		if !read[k] {
-			t.Errorf(".env.example lists %s, which the bot does not read", k)
-		}
 	}
 }
 
@@ -397,11 +346,8 @@ func TestTimelineAndSummaryJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s struct {
-		Summary string       `json:"summary"`
-		Sources []jsonSource `json:"sources"`
-	}
-	if err := json.Unmarshal([]byte(out), &s); err != nil || len(s.Sources) != 2 || !strings.Contains(s.Summary, "[1]") || !strings.Contains(s.Summary, "[2]") {
+	var s jsonSummary
+	if err := json.Unmarshal([]byte(out), &s); err != nil || len(s.Sources) != 2 || !strings.Contains(s.Text, "[1]") || !strings.Contains(s.Text, "[2]") {
 		t.Errorf("summary --json = %+v, %v", s, err)
 	}
 	if _, _, err := runBot(t, nil, "", "summary", "--since", "yesterday"); err == nil {

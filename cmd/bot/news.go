@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -79,14 +78,13 @@ func newFollower(cfg config, a *app, d *adder) (*feeds.Follower, error) {
 
 // cmdAdd adds one article by link: bot add URL [--published DATE] [--json].
 func cmdAdd(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("add URL [--published YYYY-MM-DD] [--json]", "Fetch a news article by link into CORPUS_DIR and index it.")
 	published := fs.String("published", "", "publication date YYYY-MM-DD (needed when the page gives none; overrides it)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	commonFlags(fs, &cfg)
-	rest, err := parseInterspersed(fs, args)
+	rest, err := parseArgs(fs, args, stdout, stderr)
 	if err != nil {
-		return errSilent
+		return err
 	}
 	if len(rest) != 1 {
 		return errors.New("add needs one URL: bot add https://… [--published YYYY-MM-DD]")
@@ -126,12 +124,15 @@ func cmdAdd(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 
 // cmdPoll does one round over the feeds (for cron): bot poll [--json].
 func cmdPoll(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("poll", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("poll [--json]", "One round over the feeds (FEEDS, FEEDS_FILE): add their new articles to CORPUS_DIR and index\nthem. Exits 1 when a feed failed (for cron).")
 	asJSON := fs.Bool("json", false, "print the round's report as JSON")
 	commonFlags(fs, &cfg)
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return errSilent
+	pos, err := parseArgs(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("poll", pos); err != nil {
+		return err
 	}
 	if len(cfg.Feeds) == 0 {
 		return errors.New("no feeds to poll: set FEEDS or FEEDS_FILE")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -34,16 +35,20 @@ Commands:
                                 measure retrieval, answers and citations on a question set
   train --set CORPUS=QUESTIONS... [--exclude-docs IDS] [--out FILE]
                                 fit the answer/refuse model on labelled questions
-  (none)                        the Discord bot when DISCORD_TOKEN is set, else the console
   console                       interactive console: one question per line
-  discord                       the Discord bot (needs DISCORD_TOKEN)
+  discord                       the Discord bot, a service (needs DISCORD_TOKEN)
+  version                       print the version and exit
+  help [COMMAND]                print this help, or a command's
+  (none)                        the Discord bot when DISCORD_TOKEN is set, else the console
+                                when stdin is a terminal, else an error
 
-Flags (each overrides its environment variable):
+Flags (each overrides its environment variable; every command takes them too):
   --corpus DIR   article directory (CORPUS_DIR, default ./corpus)
   --data DIR     index snapshot directory (DATA_DIR, default ./data)
+  --version      print the version and exit
 
-Configuration is read from the environment and from .env when present;
-see .env.example.
+Run 'bot COMMAND -h' for a command's flags. Configuration is read from the
+environment and from .env when present; see .env.example.
 `
 
 // run is the whole program: main only adds the process around it, so tests
@@ -59,20 +64,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	// Global flags may come before the command.
 	global := flag.NewFlagSet("bot", flag.ContinueOnError)
-	global.SetOutput(stderr)
-	global.Usage = func() { fmt.Fprint(stderr, usage) }
+	global.Usage = func() { fmt.Fprint(global.Output(), usage) }
 	commonFlags(global, &cfg)
+	showVersion := global.Bool("version", false, "print the version and exit")
+	var out bytes.Buffer
+	global.SetOutput(&out)
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			stdout.Write(out.Bytes())
 			return nil
 		}
+		stderr.Write(out.Bytes())
 		return errSilent
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, versionString())
+		return nil
 	}
 	args = global.Args()
 	cmd := ""
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
+	err = dispatch(ctx, cfg, cmd, args, stdin, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+// dispatch runs the command cmd with its arguments.
+func dispatch(ctx context.Context, cfg config, cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "ask":
 		return cmdAsk(ctx, cfg, args, stdout, stderr)
@@ -90,19 +112,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdSummary(ctx, cfg, args, stdout, stderr)
 	case "timeline":
 		return cmdTimeline(ctx, cfg, args, stdout, stderr)
-	case "":
-		if cfg.DiscordToken != "" {
-			return cmdDiscord(ctx, cfg, stderr)
-		}
-		return cmdConsole(ctx, cfg, args, stdin, stdout, stderr)
 	case "console":
 		return cmdConsole(ctx, cfg, args, stdin, stdout, stderr)
 	case "discord":
-		if cfg.DiscordToken == "" {
-			return errors.New("discord needs DISCORD_TOKEN (see README: setting up the application)")
+		return cmdDiscord(ctx, cfg, args, stdout, stderr)
+	case "":
+		switch {
+		case cfg.DiscordToken != "":
+			return cmdDiscord(ctx, cfg, args, stdout, stderr)
+		case isTerminal(stdin):
+			return cmdConsole(ctx, cfg, args, stdin, stdout, stderr)
 		}
-		return cmdDiscord(ctx, cfg, stderr)
+		return errors.New("no command, no DISCORD_TOKEN, and stdin is not a terminal: " +
+			"run `bot discord` with DISCORD_TOKEN set for the Discord bot (as a service: Docker, systemd), " +
+			"or `bot console` to answer questions read from stdin, one a line")
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return nil
 	case "help":
+		if len(args) > 0 && args[0] != "help" && args[0] != "" {
+			return dispatch(ctx, cfg, args[0], []string{"-h"}, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -112,28 +142,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // commonFlags adds the flags every command accepts.
 func commonFlags(fs *flag.FlagSet, cfg *config) {
-	fs.StringVar(&cfg.CorpusDir, "corpus", cfg.CorpusDir, "article directory (CORPUS_DIR)")
-	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "index snapshot directory (DATA_DIR)")
-}
-
-// parseInterspersed parses flags that may come before or after positional
-// arguments ("ask QUESTION --json") and returns the positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+	fs.StringVar(&cfg.CorpusDir, "corpus", cfg.CorpusDir, "article `directory` (CORPUS_DIR)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "index snapshot `directory` (DATA_DIR)")
 }
 
 // app is the wired program: the index over the corpus and the answer engine.
@@ -152,18 +162,10 @@ type app struct {
 // is indexed; a snapshot that could not be saved is a.report.SaveErr, also
 // logged. Each command decides whether those are failures.
 func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval.Progress) (*app, error) {
-	lg := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	lg := newLogger(cfg, stderr)
 	var client *llm.Client
-	if cfg.APIKey != "" || cfg.BaseURL != "" {
-		client = llm.New(lg, llm.Config{
-			BaseURL:    cfg.BaseURL,
-			APIKey:     cfg.APIKey,
-			ChatModel:  cfg.ChatModel,
-			EmbedModel: cfg.EmbedModel,
-			EmbedDims:  cfg.EmbedDims,
-			Timeout:    cfg.LLMTimeout,
-			MaxTokens:  cfg.ChatMaxTokens,
-		})
+	if cfg.chatEndpoint() || (cfg.EmbedModel != "" && cfg.embedEndpoint()) {
+		client = llm.New(lg, cfg.llmConfig())
 	}
 	var emb retrieval.Embedder = retrieval.NewLocalEmbedder(0)
 	if cfg.EmbedModel != "" {
@@ -207,6 +209,9 @@ func remoteEmbedder(ctx context.Context, lg *slog.Logger, client *llm.Client, cf
 			dims = len(v[0])
 		case ctx.Err() != nil:
 			return nil, err
+		case errors.Is(err, llm.ErrModelNotFound):
+			// Not an outage: no snapshot would make it come back.
+			return nil, fmt.Errorf("EMBEDDING_MODEL=%s is not on the embeddings endpoint (pull it, or correct the name): %w", cfg.EmbedModel, err)
 		default:
 			id, ok := retrieval.FindSnapshot(indexDir(cfg), "openai", cfg.EmbedModel)
 			if !ok {
@@ -227,7 +232,9 @@ func remoteEmbedder(ctx context.Context, lg *slog.Logger, client *llm.Client, cf
 // on stderr when there is more than a few batches to embed (an unindexed
 // corpus).
 func setupWarn(ctx context.Context, cfg config, stderr io.Writer) (*app, error) {
-	a, err := setup(ctx, cfg, stderr, progressOver(stderr, quietEmbedding))
+	bar := newProgress(stderr, quietEmbedding)
+	a, err := setup(ctx, cfg, stderr, bar.update)
+	bar.end()
 	if err != nil {
 		return nil, err
 	}

@@ -2,23 +2,40 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
 	"github.com/situationbot/bot/discord"
 	"github.com/situationbot/bot/feeds"
 	"github.com/situationbot/bot/fetch"
+	"github.com/situationbot/bot/llm"
 	"github.com/situationbot/bot/retrieval"
 )
 
 // cmdDiscord runs the Discord bot until ctx is done (SIGINT or SIGTERM),
-// then shuts down gracefully and returns nil.
-func cmdDiscord(ctx context.Context, cfg config, stderr io.Writer) error {
-	cfg.guardRemovals = true
+// then shuts down gracefully and returns nil. It is the service's entry
+// point (Docker, systemd), so it fails at once, with a message saying
+// what to set, when there is no token.
+func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("discord [flags]", "Run the Discord bot until SIGINT or SIGTERM: slash commands, mentions and DMs, answered from\nthe articles of CORPUS_DIR. Needs DISCORD_TOKEN (the bot token of the Discord application).")
+	commonFlags(fs, &cfg)
+	pos, err := parseArgs(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("discord", pos); err != nil {
+		return err
+	}
+	if cfg.DiscordToken == "" {
+		return errors.New("bot discord needs DISCORD_TOKEN, the bot token of the Discord application: set it in the environment, in .env, or in the service's EnvironmentFile (see README: setting up the application)")
+	}
+	cfg.guardRemovals, cfg.service = true, true
 	a, err := setup(ctx, cfg, stderr, nil)
 	if err != nil {
 		return err
 	}
+	a.logReady(cfg)
 	for _, e := range a.fileErrs {
 		a.lg.Warn("article skipped", "err", e)
 	}
@@ -90,4 +107,28 @@ func announced(rep feeds.Report) []discord.Announced {
 		}
 	}
 	return out
+}
+
+// logReady logs, at info, what the service serves: the version, the
+// index, and where answers and embeddings come from (never the keys).
+func (a *app) logReady(cfg config) {
+	r := a.report
+	answers, embeddings := "extractive", a.index.Identity().String()
+	if cfg.chatEnabled() {
+		answers = cfg.ChatModel + " at " + orDefault(cfg.BaseURL, llm.DefaultBaseURL)
+	}
+	if cfg.EmbedModel != "" {
+		embeddings += " at " + orDefault(cfg.EmbedBaseURL, orDefault(cfg.BaseURL, llm.DefaultBaseURL))
+	}
+	a.lg.Info("index ready", "version", versionString(), "corpus", cfg.CorpusDir, "data", cfg.DataDir,
+		"articles", len(a.index.Articles()), "chunks", r.Chunks, "embedded", r.Embedded, "pending", len(r.Pending),
+		"skipped", len(a.fileErrs), "elapsed", r.Elapsed.Round(time.Millisecond), "answers", answers, "embeddings", embeddings)
+}
+
+// orDefault returns s, or def when s is empty.
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

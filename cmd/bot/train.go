@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,8 +23,7 @@ func (s *setFlags) Set(v string) error { *s = append(*s, v); return nil }
 // questions; questions of the documents named by --exclude-docs are the
 // development split and are never trained on.
 func cmdTrain(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("train --set CORPUS_DIR=QUESTIONS.jsonl... [--exclude-docs IDS] [--out FILE]", "Fit the answer/refuse model on labelled question sets and write it where the build embeds it.")
 	var sets setFlags
 	fs.Var(&sets, "set", "CORPUS_DIR=QUESTIONS.jsonl, repeatable (required)")
 	exclude := fs.String("exclude-docs", "", "comma-separated article IDs whose questions are held out (the development split)")
@@ -35,8 +33,12 @@ func cmdTrain(ctx context.Context, cfg config, args []string, stdout, stderr io.
 	dump := fs.String("dump", "", "also write every example (question, candidates, features, labels) to this JSONL file, for analysis")
 	synthetic := fs.Bool("synthetic", true, "add a synthetic unanswerable question (an entity, number or negation swapped) for each answerable one")
 	commonFlags(fs, &cfg)
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return errSilent
+	pos, err := parseArgs(fs, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("train", pos); err != nil {
+		return err
 	}
 	if len(sets) == 0 {
 		return fmt.Errorf("train needs at least one --set CORPUS_DIR=QUESTIONS.jsonl")

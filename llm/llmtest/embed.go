@@ -48,7 +48,7 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.embedCalls++
-	s.embedReqs = append(s.embedReqs, EmbedRequest{Model: wire.Model, Inputs: in, Dimensions: wire.Dimensions})
+	s.embedReqs = append(s.embedReqs, EmbedRequest{Model: wire.Model, Inputs: in, Dimensions: wire.Dimensions, Authorization: r.Header.Get("Authorization")})
 	var scripted *embedReply
 	if len(s.embedQueue) > 0 {
 		scripted = &s.embedQueue[0]

@@ -60,6 +60,8 @@ type ChatRequest struct {
 	// each 0 when the client sent none.
 	MaxTokens           int
 	MaxCompletionTokens int
+	// Authorization is the request's Authorization header ("" if none).
+	Authorization string
 }
 
 // Message is one chat message of a request.
@@ -73,6 +75,8 @@ type EmbedRequest struct {
 	Model      string
 	Inputs     []string
 	Dimensions int // 0 when the client sent none
+	// Authorization is the request's Authorization header ("" if none).
+	Authorization string
 }
 
 type embedReply struct {
@@ -197,6 +201,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		Temperature:         wire.Temperature,
 		MaxTokens:           wire.MaxTokens,
 		MaxCompletionTokens: wire.MaxCompletionTokens,
+		Authorization:       r.Header.Get("Authorization"),
 	}
 	for _, m := range wire.Messages {
 		text, err := contentText(m.Content)
