@@ -16,6 +16,7 @@ require (
 	github.com/mmcdole/gofeed v1.4.2
 	golang.org/x/net v0.57.0
 	golang.org/x/text v0.40.0
+	golang.org/x/time v0.15.0
 )
 
 require (

@@ -89,7 +89,7 @@ func (b *Bot) cmdAdd(r *responder, data discordgo.ApplicationCommandInteractionD
 	a, err := b.cfg.Add(ctx, strings.TrimSpace(optString(data, "url")), published)
 	if err != nil {
 		b.lg.Info("add refused", "url", optString(data, "url"), "err", err)
-		r.edit(context.Background(), "Nothing added: "+escapeMarkdown(oneLine(sentence(err.Error()), 1500)), nil)
+		r.editFinal("Nothing added: "+escapeMarkdown(oneLine(sentence(err.Error()), 1500)), nil)
 		return
 	}
 	b.lg.Info("article added", "id", a.ID, "url", a.URL)
@@ -101,7 +101,7 @@ func (b *Bot) cmdAdd(r *responder, data discordgo.ApplicationCommandInteractionD
 	if a.FirstLine != "" {
 		msg += "\n> " + escapeMarkdown(oneLine(a.FirstLine, 300))
 	}
-	r.edit(context.Background(), msg, nil)
+	r.editFinal(msg, nil)
 }
 
 // cmdFeeds lists the followed feeds.
