@@ -231,8 +231,15 @@ func (b *Bot) Run(ctx context.Context) error {
 	// before the commands exist, so that none of them goes unanswered.
 	b.s.AddHandler(b.onInteraction)
 	b.s.AddHandler(b.onMessage)
-	b.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
-		b.cfg.Metrics.GatewayConnected(false)
+	b.s.AddHandler(func(s *discordgo.Session, _ *discordgo.Disconnect) {
+		// Handlers run in goroutines of their own, so this one may run
+		// after the reconnection's: a session ready again is not down.
+		s.RLock()
+		up := s.DataReady
+		s.RUnlock()
+		if !up {
+			b.cfg.Metrics.GatewayConnected(false)
+		}
 		b.mu.Lock()
 		closing := b.closing
 		b.mu.Unlock()
@@ -240,7 +247,10 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.lg.Warn("discord gateway disconnected; reconnecting")
 		}
 	})
-	b.s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { b.cfg.Metrics.GatewayConnected(true) })
+	b.s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { // a new session after a reconnection
+		b.cfg.Metrics.GatewayConnected(true)
+		b.lg.Info("discord gateway connected again")
+	})
 	b.s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) {
 		b.cfg.Metrics.GatewayConnected(true)
 		b.lg.Info("discord gateway resumed")

@@ -57,10 +57,15 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 
+	h.srv.SetGatewayDown(true)
 	if err := h.srv.CloseGateway(4000, "unknown error"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "/healthz 503 while the gateway is down", func() bool { s, _ := scrape(t, web, "/healthz"); return s == http.StatusServiceUnavailable })
+	if _, body := scrape(t, web, "/metrics"); !strings.Contains(body, "situationbot_gateway_connected 0\n") {
+		t.Error("/metrics: gateway connected while it is down")
+	}
+	h.srv.SetGatewayDown(false)
 	waitFor(t, "/healthz 200 once the gateway is back", func() bool { s, _ := scrape(t, web, "/healthz"); return s == http.StatusOK })
 
 	h.stop(t)

@@ -8,7 +8,7 @@
 // application commands. Tests drive it by dispatching gateway events
 // (SendInteraction, SendMessage, Dispatch) and by injecting faults
 // (FailNext, FailNextN, DropNext, SetLatency, RefuseThreads,
-// RejectIdentify, CloseGateway).
+// RejectIdentify, CloseGateway, SetGatewayDown).
 //
 // It enforces the rules a bot most often breaks: the interaction ack deadline
 // and single ack, the webhook that only exists after the ack, message and
@@ -140,13 +140,14 @@ type Server struct {
 
 	commands map[string][]map[string]any // scope ("" = global, else guild ID) → commands
 
-	identify   *IdentifyPayload
-	identifies int
-	resumes    int
-	reject     *closeSpec
-	conns      map[*gwConn]bool
-	current    *gwConn // connection that received READY or RESUMED
-	seq        int64   // last sequence number of the current gateway session
+	identify    *IdentifyPayload
+	identifies  int
+	resumes     int
+	reject      *closeSpec
+	gatewayDown bool // new gateway connections are refused
+	conns       map[*gwConn]bool
+	current     *gwConn // connection that received READY or RESUMED
+	seq         int64   // last sequence number of the current gateway session
 }
 
 // NewServer starts a fake Discord on 127.0.0.1. Close it when done, after
