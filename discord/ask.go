@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,13 +29,13 @@ func (b *Bot) cmdAsk(r *responder, data discordgo.ApplicationCommandInteractionD
 		return
 	}
 	defer done()
-	a, err := b.answer(ctx, q, func(partial string) {
+	a, err := b.answer(ctx, q, nil, func(partial string) {
 		if err := r.edit(ctx, partial, nil); err != nil {
 			b.lg.Debug("streaming edit failed", "interaction", r.i.ID, "err", err)
 		}
 	})
+	b.reportAnswer(kindAsk, r.created, a, err)
 	if err != nil {
-		b.lg.Error("answer failed", "interaction", r.i.ID, "err", err)
 		r.fail(failureText(err))
 		return
 	}
@@ -49,7 +48,7 @@ func (b *Bot) cmdAsk(r *responder, data discordgo.ApplicationCommandInteractionD
 			comps = buttons
 		}
 		if i == 0 {
-			err = r.edit(context.Background(), msg, comps)
+			err = r.editFinal(msg, comps)
 		} else {
 			err = r.followup(context.Background(), msg, private, comps)
 		}
@@ -62,14 +61,17 @@ func (b *Bot) cmdAsk(r *responder, data discordgo.ApplicationCommandInteractionD
 
 // start admits a question or overview: not while shutting down, and
 // within the user's rate limit, then acknowledged at once with a deferral.
-// It returns the context to answer under and the func to call when done;
-// ok false means the user has been told why not.
+// It returns the context to answer under, whose deadline is
+// QuestionTimeout from the interaction's arrival, and the func to call
+// when done; ok false means the user has been told why not (a rate-limit
+// notice to a slash command is private, as every reply that is not an
+// answer).
 func (b *Bot) start(r *responder, private bool) (ctx context.Context, done func(), ok bool) {
 	if !b.begin() {
 		r.reply(textRestarting, true)
 		return nil, nil, false
 	}
-	if ok, wait := b.limit.allow(r.user()); !ok {
+	if ok, wait, _ := b.limit.allow(r.user()); !ok {
 		b.end()
 		r.reply(tryAgain(wait), true)
 		return nil, nil, false
@@ -79,18 +81,30 @@ func (b *Bot) start(r *responder, private bool) (ctx context.Context, done func(
 		b.lg.Warn("defer failed", "interaction", r.i.ID, "err", err)
 		return nil, nil, false
 	}
-	ctx, cancel := context.WithTimeout(b.work, b.cfg.AnswerTimeout)
+	ctx, cancel := context.WithDeadline(b.work, r.created.Add(b.cfg.QuestionTimeout))
 	return ctx, func() { cancel(); b.end() }, true
 }
 
-// answer writes an answer, waiting for a free place among the answers being
-// written; onPartial receives the streamed text at most once per
-// EditInterval, and never after answer returns.
-func (b *Bot) answer(ctx context.Context, q string, onPartial func(string)) (answer.Answer, error) {
+// answer answers q, read with the turns of its conversation (history),
+// once it has a place among the questions being answered: condensing a
+// follow-up into a standalone question and answering it both take the
+// place and run under ctx, the question's one deadline. onPartial
+// receives the streamed text at most once per EditInterval, and never
+// after answer returns. A failure to condense leaves q as it is.
+func (b *Bot) answer(ctx context.Context, q string, history []answer.Turn, onPartial func(string)) (answer.Answer, error) {
 	if err := b.gate.enter(ctx); err != nil {
 		return answer.Answer{}, err
 	}
 	defer b.gate.leave()
+	if len(history) > 0 {
+		standalone, err := b.ans.Condense(ctx, history, q)
+		switch {
+		case err != nil:
+			b.lg.Warn("condense failed, using the follow-up as it is", "err", err)
+		case strings.TrimSpace(standalone) != "":
+			q = standalone
+		}
+	}
 	var st *streamer
 	var onDelta func(string)
 	if onPartial != nil {
@@ -184,6 +198,9 @@ func failureText(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return textBusy
 	}
+	if errors.Is(err, context.Canceled) { // the bot is shutting down
+		return textRestarting
+	}
 	if errors.Is(err, answer.ErrQuestionTooLong) || errors.Is(err, answer.ErrEmptyQuestion) {
 		return sentence(err.Error())
 	}
@@ -201,48 +218,4 @@ func sentence(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:] + "."
-}
-
-// feedbackButtons are the 👍/👎 buttons under an answer.
-func feedbackButtons(answerID string) []discordgo.MessageComponent {
-	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-		discordgo.Button{Emoji: &discordgo.ComponentEmoji{Name: "👍"}, Style: discordgo.SecondaryButton, CustomID: "fb:up:" + answerID},
-		discordgo.Button{Emoji: &discordgo.ComponentEmoji{Name: "👎"}, Style: discordgo.SecondaryButton, CustomID: "fb:down:" + answerID},
-	}}}
-}
-
-// onComponent handles button clicks: feedback and /sources pages. Each is
-// acknowledged at once.
-func (b *Bot) onComponent(r *responder, data discordgo.MessageComponentInteractionData) {
-	id := data.CustomID
-	switch {
-	case strings.HasPrefix(id, "fb:"):
-		vote, answerID, _ := strings.Cut(strings.TrimPrefix(id, "fb:"), ":")
-		if err := r.reply("Thanks for the feedback.", true); err != nil {
-			b.lg.Warn("feedback ack failed", "interaction", r.i.ID, "err", err)
-		}
-		rec := feedbackRecord{Time: time.Now().UTC(), Vote: vote, AnswerID: answerID, UserID: r.user()}
-		if r.i.Message != nil {
-			rec.MessageID, rec.ChannelID = r.i.Message.ID, r.i.Message.ChannelID
-		}
-		if e, ok := b.recent.get(answerID); ok {
-			rec.fill(e)
-		} else if r.i.Message != nil {
-			rec.Answer = r.i.Message.Content
-		}
-		if err := b.fb.append(rec); err != nil {
-			b.lg.Error("feedback not saved", "err", err)
-		}
-	case strings.HasPrefix(id, "pg:"):
-		b.onPage(r, id)
-	case strings.HasPrefix(id, "src:"):
-		page, _ := strconv.Atoi(strings.TrimPrefix(id, "src:"))
-		text, comps := b.sourcesPage(page)
-		if err := r.update(text, comps); err != nil {
-			b.lg.Warn("sources page failed", "interaction", r.i.ID, "err", err)
-		}
-	default:
-		b.lg.Warn("unknown component", "custom_id", id)
-		r.reply("That button no longer works.", true)
-	}
 }

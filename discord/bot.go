@@ -48,18 +48,47 @@ type Config struct {
 	GuildID        string   // register commands in this guild only (instant, for development); "" means globally
 	APIURL         string   // send all REST traffic to this base URL instead of Discord's (a proxy or a test server)
 	ModeratorRoles []string // role IDs allowed to /refresh besides members with Manage Server
-	AsksPerMinute  int      // questions per user per minute; 0 means 5, negative means no limit
-	MaxConcurrent  int      // answers written at once, the rest queue; 0 means 4
+	AsksPerMinute  int      // questions per user per minute, and the burst allowed; 0 means 5, negative means no limit
+	MaxConcurrent  int      // questions being answered at once (condensing, answering, overviews); the rest queue; 0 means 4
 	DataDir        string   // feedback.jsonl goes here
-	AnswerTimeout  time.Duration
-	ShutdownGrace  time.Duration // how long answers in flight may take to finish at shutdown
-	EditInterval   time.Duration // least time between two edits of a streamed answer
-	RESTTimeout    time.Duration // deadline of one Discord REST call
+	// QuestionTimeout is the one deadline of a question, from its arrival:
+	// the wait for a place among MaxConcurrent, condensing a follow-up,
+	// retrieval and the answer (or the overview). 0 means ModelTimeout + 2 s
+	// when ModelTimeout is set, else 3 minutes; it is never more than 12
+	// minutes, so that an interaction's answer or apology comes within its
+	// token's 15-minute life.
+	QuestionTimeout time.Duration
+	// ModelTimeout is the deadline of one model call (LLM_TIMEOUT), from
+	// which QuestionTimeout's default is derived.
+	ModelTimeout  time.Duration
+	ShutdownGrace time.Duration // how long answers in flight may take to finish at shutdown
+	EditInterval  time.Duration // least time between two edits of a streamed answer
+	RESTTimeout   time.Duration // deadline of one attempt of a Discord REST call
+	// DeliveryTimeout bounds the delivery of one message, all its retries
+	// included; 0 means 1 minute. RetryBackoff is the wait before the first
+	// retry, doubled before each next one; 0 means 500 ms.
+	DeliveryTimeout time.Duration
+	RetryBackoff    time.Duration
+	// Metrics receives a report of each question and of the gateway's
+	// state; nil means none.
+	Metrics Reporter
 	// Add adds an article by link (/add); nil: /add says it is not enabled.
 	Add AddFunc
 	// Feeds lists the followed feeds (/feeds); nil or empty: none.
 	Feeds func() []FeedStatus
 }
+
+// defaultRESTTimeout is the deadline of one Discord REST call unless
+// Config.RESTTimeout says otherwise.
+const defaultRESTTimeout = 15 * time.Second
+
+// questionMargin is what a question may take beyond one model call: the
+// wait for a place, retrieval and an extractive fallback.
+const questionMargin = 2 * time.Second
+
+// maxQuestionTimeout keeps a question well inside the 15-minute life of an
+// interaction token, leaving time for the answer's delivery.
+const maxQuestionTimeout = 12 * time.Minute
 
 func (c *Config) defaults() {
 	if c.AsksPerMinute == 0 {
@@ -68,9 +97,13 @@ func (c *Config) defaults() {
 	if c.MaxConcurrent <= 0 {
 		c.MaxConcurrent = 4
 	}
-	if c.AnswerTimeout <= 0 {
-		c.AnswerTimeout = 3 * time.Minute // well inside the 15-minute life of an interaction token
+	if c.QuestionTimeout <= 0 {
+		c.QuestionTimeout = 3 * time.Minute
+		if c.ModelTimeout > 0 {
+			c.QuestionTimeout = c.ModelTimeout + questionMargin
+		}
 	}
+	c.QuestionTimeout = min(c.QuestionTimeout, maxQuestionTimeout)
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 30 * time.Second
 	}
@@ -78,7 +111,16 @@ func (c *Config) defaults() {
 		c.EditInterval = time.Second
 	}
 	if c.RESTTimeout <= 0 {
-		c.RESTTimeout = 15 * time.Second
+		c.RESTTimeout = defaultRESTTimeout
+	}
+	if c.DeliveryTimeout <= 0 {
+		c.DeliveryTimeout = time.Minute
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = 500 * time.Millisecond
+	}
+	if c.Metrics == nil {
+		c.Metrics = noReport{}
 	}
 }
 
@@ -113,27 +155,14 @@ type Bot struct {
 
 // New returns a bot; Run connects it.
 func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh RefreshFunc) (*Bot, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("discord: no token")
-	}
 	cfg.defaults()
-	s, err := discordgo.New("Bot " + cfg.Token)
+	s, err := newSession(cfg.Token, cfg.APIURL, cfg.RESTTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("discord session: %w", err)
+		return nil, err
 	}
 	// Message content is a privileged intent: without it, mentions still
 	// carry their text, but thread follow-ups would arrive empty.
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages | discordgo.IntentMessageContent
-	s.Client = &http.Client{Timeout: cfg.RESTTimeout}
-	if cfg.APIURL != "" {
-		rt, err := newRewriteTransport(cfg.APIURL, http.DefaultTransport)
-		if err != nil {
-			return nil, err
-		}
-		s.Client.Transport = rt
-	}
-	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: cfg.RESTTimeout}
-	s.LogLevel = discordgo.LogError
 	work, stop := context.WithCancel(context.Background())
 	return &Bot{
 		lg:       lg,
@@ -142,10 +171,10 @@ func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh Refresh
 		lib:      lib,
 		refresh:  refresh,
 		s:        s,
-		limit:    newRateLimiter(cfg.AsksPerMinute, time.Minute),
+		limit:    newRateLimiter(cfg.AsksPerMinute, time.Minute, maxLimitedUsers),
 		gate:     newGate(cfg.MaxConcurrent),
-		fb:       newFeedbackLog(cfg.DataDir),
-		recent:   newAnswerCache(30*time.Minute, 2000),
+		fb:       newFeedbackLog(cfg.DataDir, maxFeedbackBytes),
+		recent:   newAnswerCache(answerTTL, maxAnswers),
 		pages:    newPageCache(30*time.Minute, 500),
 		convs:    newConversations(maxThreads),
 		dms:      newDMConversations(maxDMs, dmMaxAge),
@@ -153,6 +182,29 @@ func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh Refresh
 		stopWork: stop,
 		ready:    make(chan struct{}),
 	}, nil
+}
+
+// newSession returns a session, not opened, whose REST calls each have
+// timeout and go to apiURL when it is set.
+func newSession(token, apiURL string, timeout time.Duration) (*discordgo.Session, error) {
+	if token == "" {
+		return nil, errors.New("discord: no token")
+	}
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("discord session: %w", err)
+	}
+	s.Client = &http.Client{Timeout: timeout}
+	if apiURL != "" {
+		rt, err := newRewriteTransport(apiURL, http.DefaultTransport)
+		if err != nil {
+			return nil, err
+		}
+		s.Client.Transport = rt
+	}
+	s.Dialer = &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: timeout}
+	s.LogLevel = discordgo.LogError
+	return s, nil
 }
 
 // Ready is closed once the bot is connected, its commands registered and
@@ -179,7 +231,15 @@ func (b *Bot) Run(ctx context.Context) error {
 	// before the commands exist, so that none of them goes unanswered.
 	b.s.AddHandler(b.onInteraction)
 	b.s.AddHandler(b.onMessage)
-	b.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
+	b.s.AddHandler(func(s *discordgo.Session, _ *discordgo.Disconnect) {
+		// Handlers run in goroutines of their own, so this one may run
+		// after the reconnection's: a session ready again is not down.
+		s.RLock()
+		up := s.DataReady
+		s.RUnlock()
+		if !up {
+			b.cfg.Metrics.GatewayConnected(false)
+		}
 		b.mu.Lock()
 		closing := b.closing
 		b.mu.Unlock()
@@ -187,11 +247,20 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.lg.Warn("discord gateway disconnected; reconnecting")
 		}
 	})
+	b.s.AddHandler(func(*discordgo.Session, *discordgo.Ready) { // a new session after a reconnection
+		b.cfg.Metrics.GatewayConnected(true)
+		b.lg.Info("discord gateway connected again")
+	})
+	b.s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) {
+		b.cfg.Metrics.GatewayConnected(true)
+		b.lg.Info("discord gateway resumed")
+	})
 	if err := b.registerCommands(ctx); err != nil {
 		b.s.Close()
 		return err
 	}
-	b.lg.Info("discord bot ready", "user", b.botID, "app", b.appID, "guild", b.cfg.GuildID)
+	b.cfg.Metrics.GatewayConnected(true)
+	b.logReady()
 	close(b.ready)
 
 	<-ctx.Done()
@@ -218,6 +287,7 @@ func (b *Bot) shutdown() {
 		}
 	}
 	b.stopWork()
+	b.cfg.Metrics.GatewayConnected(false)
 	if err := b.s.Close(); err != nil {
 		b.lg.Warn("closing the discord session", "err", err)
 	}
@@ -237,8 +307,9 @@ func (b *Bot) begin() bool {
 
 func (b *Bot) end() { b.inflight.Done() }
 
-// rest returns the options of one REST call, which give it its deadline;
-// call cancel when the call is done.
+// rest returns the options of one REST call, or of one attempt of a call
+// retried (see retry), which give it its deadline; call cancel when the
+// call is done.
 func (b *Bot) rest(ctx context.Context) (opts []discordgo.RequestOption, cancel context.CancelFunc) {
 	ctx, cancel = context.WithTimeout(ctx, b.cfg.RESTTimeout)
 	return []discordgo.RequestOption{discordgo.WithContext(ctx)}, cancel

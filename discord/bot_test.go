@@ -109,12 +109,18 @@ func startBot(t *testing.T, cfg Config, ans Answerer, lib Library) *harness {
 // started on the same server after the first stops is a restart.
 func startBotOn(t *testing.T, srv *discordtest.Server, cfg Config, ans Answerer, lib Library) *harness {
 	t.Helper()
+	return startBotLogged(t, srv, discardLogger(), cfg, ans, lib)
+}
+
+// startBotLogged is startBotOn with the bot logging to lg.
+func startBotLogged(t *testing.T, srv *discordtest.Server, lg *slog.Logger, cfg Config, ans Answerer, lib Library) *harness {
+	t.Helper()
 	h := &harness{srv: srv, done: make(chan error, 1), dataDir: t.TempDir(), refresh: &countingRefresh{}}
 	cfg.Token = "test-token"
 	cfg.APIURL = srv.URL
 	cfg.GuildID = discordtest.DefaultGuildID
 	cfg.DataDir = h.dataDir
-	bot, err := New(discardLogger(), cfg, ans, lib, h.refresh.run)
+	bot, err := New(lg, cfg, ans, lib, h.refresh.run)
 	if err != nil {
 		t.Fatal(err)
 	}

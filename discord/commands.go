@@ -188,19 +188,19 @@ func (b *Bot) cmdRefresh(r *responder, data discordgo.ApplicationCommandInteract
 	rep, fileErrs, err := b.refresh(ctx, optBool(data, "force"))
 	if errors.Is(err, corpus.ErrTooManyRemovals) {
 		b.lg.Warn("refresh refused", "err", err)
-		r.edit(context.Background(), oneLine(escapeMarkdown(sentence(err.Error())), 1500)+" The articles I had are still in use. If the files were removed on purpose, run /refresh force:True.", nil)
+		r.editFinal(oneLine(escapeMarkdown(sentence(err.Error())), 1500)+" The articles I had are still in use. If the files were removed on purpose, run /refresh force:True.", nil)
 		return
 	}
 	if err != nil && !errors.Is(err, retrieval.ErrPending) { // pending articles: a partial success, reported
 		b.lg.Error("refresh failed", "err", err)
-		r.edit(context.Background(), "The refresh failed; the articles I had are still in use. The error is in the bot's log.", nil)
+		r.editFinal("The refresh failed; the articles I had are still in use. The error is in the bot's log.", nil)
 		return
 	}
 	b.lg.Info("refresh done", "added", len(rep.Added), "updated", len(rep.Updated), "removed", len(rep.Removed), "chunks", rep.Chunks, "embedded", rep.Embedded)
 	for i, msg := range Split(refreshReport(rep, fileErrs), MaxMessage) {
 		var err error
 		if i == 0 {
-			err = r.edit(context.Background(), msg, nil)
+			err = r.editFinal(msg, nil)
 		} else {
 			err = r.followup(context.Background(), msg, true, nil)
 		}

@@ -4,56 +4,90 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// rateLimiter allows each user at most n questions in any window (a sliding
-// window log: exact, and small for the handful of entries per user).
+// maxLimitedUsers bounds the users whose rate limits are remembered.
+const maxLimitedUsers = 10000
+
+// rateLimiter allows each user n questions at once and n a window after
+// that (a token bucket per user, refilled at n per window), and says when
+// a refused user should be told so: once a window, so that a flood of
+// questions gets one notice rather than one each.
 type rateLimiter struct {
 	mu     sync.Mutex
 	n      int
 	window time.Duration
+	max    int // users remembered
 	now    func() time.Time
-	seen   map[string][]time.Time
+	users  map[string]*userLimit
 }
 
-func newRateLimiter(n int, window time.Duration) *rateLimiter {
-	return &rateLimiter{n: n, window: window, now: time.Now, seen: map[string][]time.Time{}}
+// userLimit is one user's bucket, when they last asked, and until when
+// they need no more notice.
+type userLimit struct {
+	lim      *rate.Limiter
+	seen     time.Time
+	noticeBy time.Time // a refusal before this has been told already
+}
+
+func newRateLimiter(n int, window time.Duration, max int) *rateLimiter {
+	return &rateLimiter{n: n, window: window, max: max, now: time.Now, users: map[string]*userLimit{}}
 }
 
 // allow records a question from user and reports whether it is within the
-// limit; when it is not, wait says how long until the next one is allowed.
-func (r *rateLimiter) allow(user string) (ok bool, wait time.Duration) {
+// limit. When it is not, wait says how long until the next one is allowed
+// and notice whether to tell the user: true for the first refusal in a
+// window, false for the others.
+func (r *rateLimiter) allow(user string) (ok bool, wait time.Duration, notice bool) {
 	if r.n <= 0 {
-		return true, 0
+		return true, 0, false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
-	cutoff := now.Add(-r.window)
-	times := r.seen[user]
-	keep := times[:0]
-	for _, t := range times {
-		if t.After(cutoff) {
-			keep = append(keep, t)
-		}
+	u := r.users[user]
+	if u == nil {
+		r.evictLocked(now)
+		u = &userLimit{lim: rate.NewLimiter(rate.Every(r.window/time.Duration(r.n)), r.n)}
+		r.users[user] = u
 	}
-	if len(keep) >= r.n {
-		r.seen[user] = keep
-		return false, keep[0].Add(r.window).Sub(now)
+	u.seen = now
+	res := u.lim.ReserveN(now, 1)
+	wait = res.DelayFrom(now)
+	if wait == 0 {
+		return true, 0, false
 	}
-	r.seen[user] = append(keep, now)
-	// Forget idle users so the map does not grow without bound.
-	if len(r.seen) > 10000 {
-		for u, ts := range r.seen {
-			if len(ts) == 0 || !ts[len(ts)-1].After(cutoff) {
-				delete(r.seen, u)
-			}
-		}
+	res.CancelAt(now) // a refused question costs nothing
+	notice = !now.Before(u.noticeBy)
+	if notice {
+		u.noticeBy = now.Add(r.window)
 	}
-	return true, 0
+	return false, wait, notice
 }
 
-// gate caps how many answers are being written at once; the rest queue.
+// evictLocked makes room for one more user: first it forgets the users
+// idle for a window (their buckets are full again, so nothing is lost);
+// if all are active, it forgets any tenth of them.
+func (r *rateLimiter) evictLocked(now time.Time) {
+	if len(r.users) < r.max {
+		return
+	}
+	for id, u := range r.users {
+		if now.Sub(u.seen) >= r.window {
+			delete(r.users, id)
+		}
+	}
+	for id := range r.users {
+		if len(r.users) < r.max*9/10 {
+			break
+		}
+		delete(r.users, id)
+	}
+}
+
+// gate caps how many questions are being answered at once; the rest queue.
 type gate chan struct{}
 
 func newGate(n int) gate {

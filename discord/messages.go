@@ -16,11 +16,13 @@ import (
 // answered in a new thread; a message in a thread the bot started is a
 // follow-up, read with the thread's turns. A direct message is answered
 // in place, read with the channel's recent turns. Messages from bots, the
-// bot included, are ignored.
+// bot included, are ignored. A user over the rate limit is told so once
+// a window, publicly, and then not answered.
 func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	if m.Author == nil || m.Author.Bot || m.Author.ID == b.botID {
 		return
 	}
+	arrived := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			b.recovered(p, "message", m.ID)
@@ -29,9 +31,27 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	}()
 	mentioned := slices.ContainsFunc(m.Mentions, func(u *discordgo.User) bool { return u != nil && u.ID == b.botID })
 	var conv *conversation
-	if m.GuildID == "" {
-		conv = b.dms.get(m.ChannelID)
-	} else if conv = b.threadConversation(m.ChannelID, m.ID); conv == nil && !mentioned {
+	kind := kindMention
+	switch {
+	case m.GuildID == "":
+		conv, kind = b.dms.get(m.ChannelID), kindDM
+	default:
+		if conv = b.threadConversation(m.ChannelID, m.ID); conv != nil {
+			kind = kindFollowUp
+		} else if !mentioned {
+			return
+		}
+	}
+	if !b.begin() {
+		b.send(context.Background(), m.ChannelID, textRestarting, nil, m.Reference())
+		return
+	}
+	defer b.end()
+	if ok, wait, notice := b.limit.allow(m.Author.ID); !ok {
+		if notice {
+			b.send(context.Background(), m.ChannelID, tryAgain(wait), nil, m.Reference())
+		}
+		b.lg.Debug("question over the rate limit", "user", m.Author.ID, "notice", notice)
 		return
 	}
 	text := stripMention(m.Content, b.botID)
@@ -41,31 +61,21 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		}
 		return
 	}
-	if !b.begin() {
-		b.send(context.Background(), m.ChannelID, textRestarting, nil, m.Reference())
-		return
-	}
-	defer b.end()
-	if ok, wait := b.limit.allow(m.Author.ID); !ok {
-		b.send(context.Background(), m.ChannelID, tryAgain(wait), nil, m.Reference())
-		return
-	}
 	if _, err := answer.CheckQuestion(text); err != nil {
 		b.send(context.Background(), m.ChannelID, sentence(err.Error()), nil, m.Reference())
 		return
 	}
-	ctx, cancel := context.WithTimeout(b.work, b.cfg.AnswerTimeout)
+	// One deadline for the whole question, from its arrival.
+	ctx, cancel := context.WithDeadline(b.work, arrived.Add(b.cfg.QuestionTimeout))
 	defer cancel()
 
 	target, ref := m.ChannelID, m.Reference()
-	q := text
-	switch {
-	case m.GuildID == "":
-		// A direct message: a reply, read with the channel's recent turns.
-		q = b.condense(ctx, conv, text, m.ID)
-	case conv != nil:
-		// A follow-up in a thread: read with the thread's turns.
-		q = b.condense(ctx, conv, text, m.ID)
+	var history []answer.Turn
+	switch kind {
+	case kindDM:
+		history = conv.history() // a reply, read with the channel's recent turns
+	case kindFollowUp:
+		history = conv.history() // read with the thread's turns, posted in it
 		ref = nil
 	default:
 		if th, err := b.startThread(ctx, m.Message, text); err == nil {
@@ -81,10 +91,10 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		answered = conv.ask(text)
 	}
 	stopTyping := b.typing(ctx, target)
-	a, err := b.answer(ctx, q, nil)
+	a, err := b.answer(ctx, text, history, nil)
 	stopTyping()
+	b.reportAnswer(kind, arrived, a, err)
 	if err != nil {
-		b.lg.Error("answer failed", "message", m.ID, "err", err)
 		b.send(context.Background(), target, failureText(err), nil, ref)
 		return
 	}
@@ -105,22 +115,6 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 			return
 		}
 	}
-}
-
-// condense makes a follow-up standalone from the turns of its
-// conversation; a first question, or a failure to condense, is left as
-// it is.
-func (b *Bot) condense(ctx context.Context, conv *conversation, text, messageID string) string {
-	history := conv.history()
-	if len(history) == 0 {
-		return text
-	}
-	q, err := b.ans.Condense(ctx, history, text)
-	if err != nil {
-		b.lg.Warn("condense failed, using the follow-up as it is", "message", messageID, "err", err)
-		return text
-	}
-	return q
 }
 
 // mentionRe matches a mention of a user: <@id> or <@!id>.
@@ -199,21 +193,6 @@ func (b *Bot) readThread(ch *discordgo.Channel, beforeID string) []answer.Turn {
 	return turns
 }
 
-// startThread starts a public thread on the question's message, named
-// after the question.
-func (b *Bot) startThread(ctx context.Context, m *discordgo.Message, question string) (string, error) {
-	opts, cancel := b.rest(ctx)
-	defer cancel()
-	th, err := b.s.MessageThreadStartComplex(m.ChannelID, m.ID, &discordgo.ThreadStart{
-		Name:                oneLine(plainText(question), 90),
-		AutoArchiveDuration: 1440,
-	}, opts...)
-	if err != nil {
-		return "", err
-	}
-	return th.ID, nil
-}
-
 // typing shows "typing…" in channelID until the returned stop is called;
 // Discord shows it for about 10 s, so it is renewed every 8 s.
 func (b *Bot) typing(ctx context.Context, channelID string) (stop func()) {
@@ -235,26 +214,4 @@ func (b *Bot) typing(ctx context.Context, channelID string) (stop func()) {
 		}
 	}()
 	return func() { cancel(); <-done }
-}
-
-// send posts one message, with no mentions allowed.
-func (b *Bot) send(ctx context.Context, channelID, content string, comps []discordgo.MessageComponent, ref *discordgo.MessageReference) error {
-	opts, cancel := b.rest(ctx)
-	defer cancel()
-	if ref != nil {
-		// Fall back to a plain message if the question was deleted.
-		soft := *ref
-		soft.FailIfNotExists = new(bool)
-		ref = &soft
-	}
-	_, err := b.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
-		Content:         content,
-		Components:      comps,
-		Reference:       ref,
-		AllowedMentions: noMentions(),
-	}, opts...)
-	if err != nil {
-		b.lg.Error("sending a message failed", "channel", channelID, "err", err)
-	}
-	return err
 }

@@ -90,7 +90,7 @@ func (b *Bot) cmdAdd(r *responder, data discordgo.ApplicationCommandInteractionD
 	a, err := b.cfg.Add(ctx, strings.TrimSpace(optString(data, "url")), published)
 	if err != nil {
 		b.lg.Info("add refused", "url", optString(data, "url"), "err", err)
-		r.edit(context.Background(), "Nothing added: "+escapeMarkdown(oneLine(sentence(err.Error()), 1500)), nil)
+		r.editFinal("Nothing added: "+escapeMarkdown(oneLine(sentence(err.Error()), 1500)), nil)
 		return
 	}
 	b.lg.Info("article added", "id", a.ID, "url", a.URL)
@@ -105,7 +105,7 @@ func (b *Bot) cmdAdd(r *responder, data discordgo.ApplicationCommandInteractionD
 	if a.Note != "" {
 		msg += "\n" + escapeMarkdown(a.Note)
 	}
-	r.edit(context.Background(), msg, nil)
+	r.editFinal(msg, nil)
 }
 
 // cmdFeeds lists the followed feeds.

@@ -28,13 +28,14 @@ func (b *Bot) cmdSummary(r *responder, data discordgo.ApplicationCommandInteract
 		}
 		opt.Since = t
 	}
-	b.overview(r, func(ctx context.Context) (string, []answer.Source, error) {
+	b.overview(r, kindSummary, func(ctx context.Context) (string, []answer.Source, outcome, error) {
 		s, err := b.ans.Summarize(ctx, opt)
 		if err != nil {
-			return "", nil, err
+			return "", nil, outcome{}, err
 		}
+		o := outcome{mode: s.Mode, refused: s.Refused, fallback: s.Fallback, sources: len(s.Sources), removed: len(s.Removed)}
 		if s.Refused {
-			return safeProse(s.Text), nil, nil
+			return safeProse(s.Text), nil, o, nil
 		}
 		head := fmt.Sprintf("**Summary** of %d article(s)", s.Articles)
 		if opt.Topic != "" {
@@ -44,27 +45,28 @@ func (b *Bot) cmdSummary(r *responder, data discordgo.ApplicationCommandInteract
 			head += " since " + corpus.HumanDate(opt.Since)
 		}
 		head += ", current to " + corpus.HumanDate(s.AsOf) + "."
-		return head + "\n\n" + safeProse(start(s.Text, MaxAnswerMessages)), s.Sources, nil
+		return head + "\n\n" + safeProse(start(s.Text, MaxAnswerMessages)), s.Sources, o, nil
 	})
 }
 
 // cmdTimeline answers /timeline [topic].
 func (b *Bot) cmdTimeline(r *responder, data discordgo.ApplicationCommandInteractionData) {
 	opt := answer.OverviewOptions{Topic: strings.TrimSpace(optString(data, "topic"))}
-	b.overview(r, func(ctx context.Context) (string, []answer.Source, error) {
+	b.overview(r, kindTimeline, func(ctx context.Context) (string, []answer.Source, outcome, error) {
 		tl, err := b.ans.Timeline(ctx, opt)
 		if err != nil {
-			return "", nil, err
+			return "", nil, outcome{}, err
 		}
+		o := outcome{mode: tl.Mode, refused: tl.Refused, fallback: tl.Fallback, sources: len(tl.Sources), removed: len(tl.Removed)}
 		if tl.Refused {
-			return safeProse(tl.Text), nil, nil
+			return safeProse(tl.Text), nil, o, nil
 		}
 		head := "**Timeline**"
 		if opt.Topic != "" {
 			head += fmt.Sprintf(" of “%s”", escapeMarkdown(oneLine(opt.Topic, 100)))
 		}
 		head += ", current to " + corpus.HumanDate(tl.AsOf) + "."
-		return head + "\n\n" + timelineText(tl), tl.Sources, nil
+		return head + "\n\n" + timelineText(tl), tl.Sources, o, nil
 	})
 }
 
@@ -77,34 +79,36 @@ func timelineText(tl answer.Timeline) string {
 	return answer.TimelineText(tl)
 }
 
-// overview runs a summary or timeline: deferred at once, then the result
-// (safe Markdown, and its sources), in at most MaxAnswerMessages pages,
-// with Previous/Next buttons when there is more than one.
-func (b *Bot) overview(r *responder, write func(ctx context.Context) (string, []answer.Source, error)) {
+// overview runs a summary or timeline: deferred at once, then, once it
+// has a place among the questions being answered and within the
+// question's deadline, the result (safe Markdown, and its sources), in at
+// most MaxAnswerMessages pages, with Previous/Next buttons when there is
+// more than one.
+func (b *Bot) overview(r *responder, kind string, write func(ctx context.Context) (string, []answer.Source, outcome, error)) {
 	ctx, done, ok := b.start(r, false)
 	if !ok {
 		return
 	}
 	defer done()
 	if err := b.gate.enter(ctx); err != nil {
+		b.report(kind, r.created, outcome{}, err)
 		r.fail(failureText(err))
 		return
 	}
-	text, sources, err := write(ctx)
+	text, sources, o, err := write(ctx)
 	b.gate.leave()
+	b.report(kind, r.created, o, err)
 	if err != nil {
-		b.lg.Error("overview failed", "interaction", r.i.ID, "err", err)
 		r.fail(failureText(err))
 		return
 	}
 	pages := layout(text, sources, MaxAnswerMessages)
-	if len(pages) == 1 {
-		r.edit(context.Background(), pages[0], nil)
-		return
+	var comps []discordgo.MessageComponent
+	if len(pages) > 1 {
+		comps = pagerButtons(b.pages.put(pages), 0, len(pages))
 	}
-	id := b.pages.put(pages)
-	if err := r.edit(context.Background(), pages[0], pagerButtons(id, 0, len(pages))); err != nil {
-		b.lg.Warn("overview edit failed", "interaction", r.i.ID, "err", err)
+	if err := r.editFinal(pages[0], comps); err != nil {
+		b.lg.Error("posting the overview failed", "interaction", r.i.ID, "err", err)
 	}
 }
 

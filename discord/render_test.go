@@ -146,28 +146,6 @@ func TestStripMention(t *testing.T) {
 	}
 }
 
-func TestRateLimiter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := newRateLimiter(2, time.Minute)
-	r.now = func() time.Time { return now }
-	for i := 0; i < 2; i++ {
-		if ok, _ := r.allow("u"); !ok {
-			t.Fatalf("question %d refused", i+1)
-		}
-	}
-	ok, wait := r.allow("u")
-	if ok || wait != time.Minute {
-		t.Fatalf("third question: ok=%t wait=%v, want refused for 1m", ok, wait)
-	}
-	if ok, _ := r.allow("other"); !ok {
-		t.Error("another user was limited")
-	}
-	now = now.Add(61 * time.Second)
-	if ok, _ := r.allow("u"); !ok {
-		t.Error("still limited after the window")
-	}
-}
-
 func TestRewriteTransport(t *testing.T) {
 	for _, base := range []string{"http://127.0.0.1:9", "http://127.0.0.1:9/", "http://127.0.0.1:9/api", "http://127.0.0.1:9/api/v9"} {
 		rt, err := newRewriteTransport(base, roundTripFunc(func(r *http.Request) (*http.Response, error) {

@@ -60,6 +60,7 @@ type config struct {
 	Feeds            []string      // FEEDS and the lines of FEEDS_FILE: news feeds to follow
 	FeedInterval     time.Duration // FEED_INTERVAL, default 15m: how often the Discord bot polls the feeds
 	AnnounceChannel  string        // ANNOUNCE_CHANNEL_ID: where the Discord bot announces articles added from feeds
+	MetricsAddr      string        // METRICS_ADDR: serve /healthz and /metrics here (Discord bot); "" means not at all
 }
 
 // chatEnabled reports whether answers are written by a model.
@@ -193,6 +194,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.FeedInterval = d
 	}
 	str("ANNOUNCE_CHANNEL_ID", &c.AnnounceChannel)
+	str("METRICS_ADDR", &c.MetricsAddr)
 	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))

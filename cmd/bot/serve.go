@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/situationbot/bot/feeds"
 	"github.com/situationbot/bot/fetch"
 	"github.com/situationbot/bot/llm"
+	"github.com/situationbot/bot/metrics"
 	"github.com/situationbot/bot/retrieval"
 )
 
@@ -20,6 +22,7 @@ import (
 func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("discord [flags]", "Run the Discord bot until SIGINT or SIGTERM: slash commands, mentions and DMs, answered from\nthe articles of CORPUS_DIR. Needs DISCORD_TOKEN (the bot token of the Discord application).")
 	commonFlags(fs, &cfg)
+	clear := fs.Bool("clear-commands", false, "remove the application's slash commands (global, and DISCORD_GUILD_ID's when set), then exit; the next start registers them again")
 	pos, err := parseArgs(fs, args, stdout, stderr)
 	if err != nil {
 		return err
@@ -29,6 +32,14 @@ func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr i
 	}
 	if cfg.DiscordToken == "" {
 		return errors.New("bot discord needs DISCORD_TOKEN, the bot token of the Discord application: set it in the environment, in .env, or in the service's EnvironmentFile (see README: setting up the application)")
+	}
+	if *clear {
+		n, err := discord.ClearCommands(ctx, cfg.DiscordToken, cfg.DiscordAPIURL, cfg.DiscordGuildID)
+		if err != nil {
+			return fmt.Errorf("clear commands: %w", err)
+		}
+		fmt.Fprintf(stdout, "removed %d slash command(s); the next start registers them again\n", n)
+		return nil
 	}
 	cfg.guardRemovals, cfg.service = true, true
 	a, err := setup(ctx, cfg, stderr, nil)
@@ -53,7 +64,21 @@ func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr i
 			return err
 		}
 	}
+	m := metrics.New(func() (int, int) { return len(a.index.Articles()), a.index.Len() })
+	if cfg.MetricsAddr != "" {
+		go func() {
+			if err := m.ListenAndServe(ctx, cfg.MetricsAddr); err != nil {
+				a.lg.Error("metrics server stopped", "addr", cfg.MetricsAddr, "err", err)
+			}
+		}()
+	}
+	var modelTimeout time.Duration
+	if cfg.chatEnabled() {
+		modelTimeout = cfg.LLMTimeout
+	}
 	bot, err := discord.New(a.lg, discord.Config{
+		ModelTimeout:   modelTimeout,
+		Metrics:        m,
 		Token:          cfg.DiscordToken,
 		GuildID:        cfg.DiscordGuildID,
 		APIURL:         cfg.DiscordAPIURL,

@@ -71,6 +71,15 @@ func (s *Server) postMessage(r *apiRequest) response {
 	if resp := validateWrite(f, true, r.files); resp != nil {
 		return *resp
 	}
+	nonce, enforced, bad := enforcedNonce(f)
+	if bad != nil {
+		return *bad
+	}
+	if id, ok := s.nonces[channelID+"/"+nonce]; ok && enforced {
+		if m, ok := s.messages[id]; ok {
+			return okJSON(s.messageJSONLocked(m)) // Discord returns the message sent with that nonce
+		}
+	}
 	ch := s.channelLocked(channelID)
 	m := &Message{
 		ID:         s.newIDLocked(),
@@ -104,8 +113,36 @@ func (s *Server) postMessage(r *apiRequest) response {
 	}
 	applyWrite(m, f, false)
 	s.storeLocked(m, true)
+	if enforced {
+		s.nonces[channelID+"/"+nonce] = m.ID
+	}
 	s.notifyLocked()
 	return okJSON(s.messageJSONLocked(m))
+}
+
+// enforcedNonce reads a message create's nonce (a string or an integer, at
+// most 25 characters) and whether enforce_nonce is set: then a second
+// message with the same nonce in the channel is not created, and the
+// first is returned instead, as Discord does for a few minutes.
+func enforcedNonce(f map[string]json.RawMessage) (nonce string, enforced bool, bad *response) {
+	v, ok := f["nonce"]
+	if !ok || isNull(v) {
+		return "", false, nil
+	}
+	if json.Unmarshal(v, &nonce) != nil {
+		var n int64
+		if json.Unmarshal(v, &n) != nil {
+			r := invalidForm("nonce", "BASE_TYPE_BAD_TYPE", "Must be a string or an integer.")
+			return "", false, &r
+		}
+		nonce = strconv.FormatInt(n, 10)
+	}
+	if len(nonce) > 25 {
+		r := invalidForm("nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+		return "", false, &r
+	}
+	json.Unmarshal(f["enforce_nonce"], &enforced)
+	return nonce, enforced && nonce != "", nil
 }
 
 func (s *Server) patchMessage(r *apiRequest) response {

@@ -106,6 +106,17 @@ func convertOptions(ws []wireOption) []CommandOption {
 	return out
 }
 
+// getApplication answers GET oauth2/applications/@me and applications/@me:
+// the bot's application, whose ID is what command routes take.
+func (s *Server) getApplication(*apiRequest) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return okJSON(map[string]any{
+		"id": s.cfg.appID, "name": s.cfg.botName, "description": "", "bot_public": true,
+		"bot_require_code_grant": false, "bot": s.userJSONLocked(s.cfg.botUserID, true),
+	})
+}
+
 // commandScope returns the guild ID of an applications/{app}[/guilds/{g}]/commands
 // route ("" for global).
 func commandScope(seg []string) string {

@@ -6,12 +6,16 @@
 // every REST call, the messages of each channel, interaction acks with their
 // latency, interaction responses and followups, threads and the registered
 // application commands. Tests drive it by dispatching gateway events
-// (SendInteraction, SendMessage, Dispatch) and by injecting faults (FailNext,
-// SetLatency, RefuseThreads, RejectIdentify, CloseGateway).
+// (SendInteraction, SendMessage, Dispatch) and by injecting faults
+// (FailNext, FailNextN, DropNext, SetLatency, RefuseThreads,
+// RejectIdentify, CloseGateway, SetGatewayDown).
 //
 // It enforces the rules a bot most often breaks: the interaction ack deadline
 // and single ack, the webhook that only exists after the ack, message and
 // embed limits, empty messages, thread names and application command shapes.
+// It behaves as Discord where a bot's retries rely on it: a message created
+// with an enforced nonce is created once, and the first followup to a
+// deferred response that was never edited replaces its "thinking…".
 // It is lenient about IDs it has never seen: an unknown channel is a guild
 // text channel, an unknown referenced message exists.
 //
@@ -128,6 +132,7 @@ type Server struct {
 	channels map[string]*Channel
 	refusals map[string]ThreadRefusal
 	threadOf map[string]string // message ID → thread started from it
+	nonces   map[string]string // channel ID + "/" + enforced nonce → message ID
 
 	interactions map[string]*interaction // by interaction ID
 	byToken      map[string]*interaction
@@ -135,13 +140,14 @@ type Server struct {
 
 	commands map[string][]map[string]any // scope ("" = global, else guild ID) → commands
 
-	identify   *IdentifyPayload
-	identifies int
-	resumes    int
-	reject     *closeSpec
-	conns      map[*gwConn]bool
-	current    *gwConn // connection that received READY or RESUMED
-	seq        int64   // last sequence number of the current gateway session
+	identify    *IdentifyPayload
+	identifies  int
+	resumes     int
+	reject      *closeSpec
+	gatewayDown bool // new gateway connections are refused
+	conns       map[*gwConn]bool
+	current     *gwConn // connection that received READY or RESUMED
+	seq         int64   // last sequence number of the current gateway session
 }
 
 // NewServer starts a fake Discord on 127.0.0.1. Close it when done, after
@@ -170,6 +176,7 @@ func NewServer(opts ...ServerOption) *Server {
 		channels:     map[string]*Channel{},
 		refusals:     map[string]ThreadRefusal{},
 		threadOf:     map[string]string{},
+		nonces:       map[string]string{},
 		interactions: map[string]*interaction{},
 		byToken:      map[string]*interaction{},
 		commands:     map[string][]map[string]any{},

@@ -68,9 +68,9 @@ func (c *gwConn) sendClose(code int, reason string) error {
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.gatewayDown {
 		s.mu.Unlock()
-		http.Error(w, "closed", http.StatusServiceUnavailable)
+		http.Error(w, "gateway unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	s.wg.Add(1)
@@ -248,6 +248,16 @@ func (s *Server) RejectIdentify(code int, reason string) {
 		return
 	}
 	s.reject = &closeSpec{code: code, reason: reason}
+}
+
+// SetGatewayDown makes the gateway refuse new websocket connections with
+// 503 while down is true, as during an outage of Discord's gateway:
+// discordgo then retries its reconnection with a growing wait (1 s, 2 s,
+// 4 s…). Connections already open are left alone (see CloseGateway).
+func (s *Server) SetGatewayDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gatewayDown = down
 }
 
 // CloseGateway closes the ready gateway connection with a close frame of

@@ -427,11 +427,21 @@ func (s *Server) postFollowup(r *apiRequest) response {
 	if resp := validateWrite(f, true, r.files); resp != nil {
 		return *resp
 	}
-	m := s.stubMessageLocked(s.newIDLocked(), in.channelID, in.guildID)
-	m.WebhookID, m.InteractionToken = s.cfg.appID, in.token
-	applyWrite(m, f, false)
-	s.storeLocked(m, true)
-	in.followups = append(in.followups, m.ID)
+	m, ok := s.messages[in.originalID]
+	if ok && m.Flags&FlagLoading != 0 {
+		// As on Discord, the first followup to a deferred response that
+		// was never edited replaces its "thinking…": it becomes the
+		// original response, with the ack's ephemerality.
+		kept := m.Flags & FlagEphemeral
+		applyWrite(m, f, false)
+		m.Flags = m.Flags&^(FlagEphemeral|FlagLoading) | kept
+	} else {
+		m = s.stubMessageLocked(s.newIDLocked(), in.channelID, in.guildID)
+		m.WebhookID, m.InteractionToken = s.cfg.appID, in.token
+		applyWrite(m, f, false)
+		s.storeLocked(m, true)
+		in.followups = append(in.followups, m.ID)
+	}
 	s.notifyLocked()
 	if r.query.Get("wait") != "true" {
 		return response{status: http.StatusNoContent}
@@ -516,7 +526,8 @@ func (s *Server) Original(token string) (Message, bool) {
 }
 
 // Followups returns the live followup messages of the interaction with
-// token, oldest first.
+// token, oldest first. A followup that replaced a deferred response's
+// "thinking…" is the original response (see Original), not among them.
 func (s *Server) Followups(token string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()

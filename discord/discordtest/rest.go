@@ -10,8 +10,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -42,18 +40,6 @@ type BodyRecord struct {
 	AllowedMentions    json.RawMessage
 	Content            string
 	At                 time.Time
-}
-
-type fault struct {
-	method, pattern string
-	status          int
-	body            string
-	headers         map[string]string
-}
-
-type latency struct {
-	pattern string
-	d       time.Duration
 }
 
 // response is what a route answers; serveAPI records it, then writes it.
@@ -119,83 +105,6 @@ func (s *Server) MessageBodies() []BodyRecord {
 	return out
 }
 
-// FailNext makes the next request matching method ("" for any) and
-// pathPattern get status, body and headers instead of its normal answer.
-// Faults queue: each is used once, in the order added.
-//
-// A pattern is a path split at "/": "*" matches one segment, a final "**"
-// matches the rest, other segments match as in path.Match. For example
-// "/api/v9/channels/*/messages" or "/api/v9/webhooks/**".
-func (s *Server) FailNext(method, pathPattern string, status int, body string, headers map[string]string) {
-	h := make(map[string]string, len(headers))
-	for k, v := range headers {
-		h[k] = v
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, fault{method: method, pattern: pathPattern, status: status, body: body, headers: h})
-}
-
-// FailNextRateLimited is FailNext with a 429 as Discord sends it:
-// retry_after in the body, and Retry-After and X-RateLimit-* headers
-// (X-RateLimit-Global only when global, since discordgo treats any value of
-// it as global).
-func (s *Server) FailNextRateLimited(method, pathPattern string, retryAfter time.Duration, global bool) {
-	secs := strconv.FormatFloat(retryAfter.Seconds(), 'f', 3, 64)
-	body := fmt.Sprintf(`{"message":"You are being rate limited.","retry_after":%s,"global":%t}`, secs, global)
-	h := map[string]string{
-		"Retry-After":             strconv.Itoa(int((retryAfter + time.Second - 1) / time.Second)),
-		"X-RateLimit-Limit":       "5",
-		"X-RateLimit-Remaining":   "0",
-		"X-RateLimit-Reset-After": secs,
-		"X-RateLimit-Bucket":      "fake-bucket",
-		"X-RateLimit-Scope":       "user",
-	}
-	if global {
-		h["X-RateLimit-Global"] = "true"
-		h["X-RateLimit-Scope"] = "global"
-	}
-	s.FailNext(method, pathPattern, http.StatusTooManyRequests, body, h)
-}
-
-// SetLatency delays the answers to requests matching pathPattern (see
-// FailNext) by d; a d of 0 removes the delay. The delay applies after the
-// call's arrival time is taken, so it does not count against the ack
-// deadline.
-func (s *Server) SetLatency(pathPattern string, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, l := range s.latencies {
-		if l.pattern == pathPattern {
-			s.latencies = append(s.latencies[:i], s.latencies[i+1:]...)
-			break
-		}
-	}
-	if d > 0 {
-		s.latencies = append(s.latencies, latency{pattern: pathPattern, d: d})
-	}
-}
-
-// matchPattern reports whether p matches pattern (see FailNext).
-func matchPattern(pattern, p string) bool {
-	ps, xs := strings.Split(pattern, "/"), strings.Split(p, "/")
-	for i, seg := range ps {
-		if seg == "**" && i == len(ps)-1 {
-			return true
-		}
-		if i >= len(xs) {
-			return false
-		}
-		if seg == "*" {
-			continue
-		}
-		if ok, _ := path.Match(seg, xs[i]); !ok {
-			return false
-		}
-	}
-	return len(ps) == len(xs)
-}
-
 // apiRequest is a REST request as the routes see it.
 type apiRequest struct {
 	method string
@@ -233,12 +142,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	var resp response
-	if faulted {
+	switch {
+	case faulted && f.drop:
+		resp = response{}
+	case faulted:
 		resp = response{status: f.status, header: f.headers}
 		if f.body != "" {
 			resp.raw = []byte(f.body)
 		}
-	} else {
+	default:
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -262,17 +174,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, call)
 	s.notifyLocked()
 	s.mu.Unlock()
-	writeResponse(w, resp)
-}
-
-func (s *Server) takeFaultLocked(method, p string) (fault, bool) {
-	for i, f := range s.faults {
-		if (f.method == "" || f.method == method) && matchPattern(f.pattern, p) {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			return f, true
-		}
+	if faulted && f.drop {
+		drop(w)
+		return
 	}
-	return fault{}, false
+	writeResponse(w, resp)
 }
 
 // route answers a request under /api/v9/.
@@ -290,6 +196,8 @@ func (s *Server) route(r *apiRequest) response {
 		h = map[string]handler{"GET": s.getGatewayBot}
 	case match(seg, "users", "@me"):
 		h = map[string]handler{"GET": s.getMe}
+	case match(seg, "oauth2", "applications", "@me"), match(seg, "applications", "@me"):
+		h = map[string]handler{"GET": s.getApplication}
 	case match(seg, "applications", "*", "commands"), match(seg, "applications", "*", "guilds", "*", "commands"):
 		h = map[string]handler{"GET": s.getCommands, "PUT": s.putCommands}
 	case match(seg, "interactions", "*", "*", "callback"):
