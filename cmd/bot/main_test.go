@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,10 +259,11 @@ func TestDiscordBotEndToEnd(t *testing.T) {
 		"DATA_DIR":        t.TempDir(),
 		"DISCORD_TOKEN":   "test-token",
 		"DISCORD_API_URL": srv.URL + "/api/v9",
+		"METRICS_ADDR":    freeAddr(t),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var stderr bytes.Buffer
+	var stderr syncBuffer
 	go func() {
 		done <- run(ctx, nil, env(vars), strings.NewReader(""), io.Discard, &stderr)
 	}()
@@ -290,6 +293,27 @@ func TestDiscordBotEndToEnd(t *testing.T) {
 	}
 	if _, err := srv.WaitForCall(wait, "POST", "/api/v9/channels/"+discordtest.DefaultChannelID+"/messages/", 1); err != nil {
 		t.Fatalf("no thread for the mention: %v", err)
+	}
+	// The operator's view: healthy, the question counted, one log line each.
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + vars["METRICS_ADDR"] + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != http.StatusOK || !strings.Contains(body, `"gateway":true`) || !strings.Contains(body, `"articles":2`) {
+		t.Errorf("/healthz = %d %s", code, body)
+	}
+	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, `situationbot_questions_total{kind="ask"} 1`) {
+		t.Errorf("/metrics = %d, lacks the question:\n%.2000s", code, body)
+	}
+	for _, want := range []string{"index ready", "discord bot ready", `msg="question answered" kind=ask`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, stderr.String())
+		}
 	}
 	cancel()
 	select {
@@ -353,4 +377,15 @@ func TestTimelineAndSummaryJSON(t *testing.T) {
 	if _, _, err := runBot(t, nil, "", "summary", "--since", "yesterday"); err == nil {
 		t.Error("summary --since yesterday: want an error")
 	}
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
