@@ -40,7 +40,8 @@ type Index struct {
 
 // state is one immutable generation of the index.
 type state struct {
-	col      *chromem.Collection
+	col      *chromem.Collection // the vectors of record
+	vec      *flatVectors        // their copy that Search scans (scan.go)
 	chunks   []Chunk
 	byID     map[string]int
 	kw       *keywordIndex
@@ -175,8 +176,9 @@ func (ix *Index) sweep() {
 func (ix *Index) Identity() Identity { return ix.id }
 
 // build makes a new generation: a fresh chromem-go collection (named after
-// the embedder identity, which is also stored in its metadata) and keyword
-// index over chunks.
+// the embedder identity, which is also stored in its metadata), the
+// contiguous copy of its vectors that Search scans, and a keyword index
+// over chunks.
 func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chunk, vectors map[string][]float32) (*state, error) {
 	db := chromem.NewDB()
 	meta := map[string]string{"embedder_kind": ix.id.Kind, "embedder_model": ix.id.Model, "dims": fmt.Sprint(ix.id.Dims)}
@@ -186,6 +188,7 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 	}
 	st := &state{
 		col:      col,
+		vec:      newFlatVectors(len(chunks), ix.id.Dims),
 		chunks:   chunks,
 		byID:     make(map[string]int, len(chunks)),
 		articles: arts,
@@ -208,6 +211,9 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 		ids[i] = c.ID
 		st.byID[c.ID] = i
 		allTerms[i] = Terms(c.EmbedText())
+		if err := st.vec.set(i, vectors[c.Hash()]); err != nil {
+			return nil, fmt.Errorf("chunk %s: %w", c.ID, err)
+		}
 		// Content stays empty: the chunk text lives in st.chunks, so the
 		// collection holds only what it searches.
 		docs = append(docs, chromem.Document{ID: c.ID, Embedding: vectors[c.Hash()]})

@@ -72,20 +72,17 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 			}
 			ix.lg.Warn("query embedding unusable, keyword search only", "embedder", ix.id)
 		default:
-			// nResults must not exceed Count, or chromem-go fails.
-			n := min(cand, st.col.Count())
-			res, err := st.col.QueryEmbedding(ctx, vecs[0], n, nil, nil)
+			// The scan runs over the state's contiguous copy of the
+			// collection's vectors, which ranks as QueryEmbedding does
+			// (scan.go), in a fraction of the time.
+			res, err := st.vec.search(vecs[0], cand)
 			if err != nil {
 				<-kwDone
 				return nil, fmt.Errorf("vector query: %w", err)
 			}
-			for rank, r := range res {
-				doc, ok := st.byID[r.ID]
-				if !ok {
-					continue
-				}
-				p := get(doc)
-				p.VectorScore = float64(r.Similarity)
+			for rank, h := range res {
+				p := get(h.doc)
+				p.VectorScore = float64(h.sim)
 				p.Score += ix.opt.VectorWeight / float64(rrfK+rank+1)
 			}
 		}
