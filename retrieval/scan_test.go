@@ -45,6 +45,16 @@ func queryText(i int) string { return fmt.Sprintf("query %d", i) }
 // (normalised when unit is set), with nq random queries.
 func newRandIndex(tb testing.TB, n, dims, nq int, seed uint64, unit bool) *randIndex {
 	tb.Helper()
+	ri, err := buildRandIndex(n, dims, nq, seed, unit)
+	if err != nil {
+		tb.Fatalf("build: %v", err)
+	}
+	return ri
+}
+
+// buildRandIndex is newRandIndex without a testing.TB, for the benchmarks'
+// lazily built data.
+func buildRandIndex(n, dims, nq int, seed uint64, unit bool) (*randIndex, error) {
 	r := rand.New(rand.NewPCG(seed, uint64(dims)))
 	vs := randVectors(r, n, dims, unit)
 	ri := &randIndex{qv: randVectors(r, nq, dims, unit)}
@@ -73,10 +83,10 @@ func newRandIndex(tb testing.TB, n, dims, nq int, seed uint64, unit bool) *randI
 	}
 	st, err := ri.ix.build(context.Background(), nil, chunks, vectors)
 	if err != nil {
-		tb.Fatalf("build: %v", err)
+		return nil, err
 	}
 	ri.ix.st, ri.st = st, st
-	return ri
+	return ri, nil
 }
 
 // TestFlatSearchMatchesChromem checks that the contiguous scan gives
