@@ -482,9 +482,10 @@ func (g *newsGen) query() string {
 // we can write; BenchmarkVectorQuery is the scan Search runs (scan.go);
 // BenchmarkVectorSearch is Search itself in vector mode (the query
 // embedding is a map lookup); BenchmarkVectorChromem is chromem-go's
-// QueryEmbedding over the same vectors. Each reports x-floor: its ns/op ÷
-// the floor's, measured in the same run (or on demand when the floor's
-// benchmark is filtered out).
+// QueryEmbedding over the same vectors. Each reports x-floor: its time ÷
+// the floor's on the same queries, the floor run once after each of its
+// iterations, outside the timer, so that both see the same load (the
+// machine is shared, and its speed drifts by 2× within a minute).
 
 // vecBenchSizes are the numbers of chunks of the vector benchmarks.
 var vecBenchSizes = []int{10_000, 100_000}
@@ -498,9 +499,8 @@ type vecKey struct{ n, dims int }
 func (k vecKey) String() string { return fmt.Sprintf("dims=%d/chunks=%d", k.dims, k.n) }
 
 var (
-	vecMu    sync.Mutex
-	vecData  = map[vecKey]func() (*randIndex, error){}
-	vecFloor = map[vecKey]float64{} // the floor's ns/op
+	vecMu   sync.Mutex
+	vecData = map[vecKey]func() (*randIndex, error){}
 )
 
 // vecBenchKeys lists the cases: the local embedder's size, 1,024 and 1,536.
@@ -537,22 +537,29 @@ func vecBenchData(b *testing.B, k vecKey) *randIndex {
 	return ri
 }
 
-// reportFloorRatio reports b's ns/op as a multiple of the floor of case k,
-// measuring the floor now if this run has not.
-func reportFloorRatio(b *testing.B, k vecKey) {
+// benchVsFloor runs op(i) for b.N queries i, each followed, outside the
+// timer, by the floor's scan of the same query, and reports x-floor: op's
+// time over the floor's.
+func benchVsFloor(b *testing.B, ri *randIndex, op func(q int)) {
 	b.Helper()
-	nsop := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	vecMu.Lock()
-	floor, ok := vecFloor[k]
-	vecMu.Unlock()
-	if !ok {
-		ri := vecBenchData(b, k)
-		floor = float64(testing.Benchmark(func(b *testing.B) { floorLoop(b, ri) }).NsPerOp())
-		vecMu.Lock()
-		vecFloor[k] = floor
-		vecMu.Unlock()
+	fl := newFloor(ri)
+	for q := range ri.qv { // warm up both
+		op(q)
+		fl.scan(ri.qv[q])
 	}
-	b.ReportMetric(nsop/floor, "x-floor")
+	runtime.GC()
+	var floor time.Duration
+	i := 0
+	for b.Loop() {
+		op(i % len(ri.qv))
+		b.StopTimer()
+		start := time.Now()
+		fl.scan(ri.qv[i%len(ri.qv)])
+		floor += time.Since(start)
+		b.StartTimer()
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed())/float64(floor), "x-floor")
 }
 
 // BenchmarkVectorFloor is the floor: the similarity of the query to every
@@ -563,38 +570,44 @@ func BenchmarkVectorFloor(b *testing.B) {
 	for _, k := range vecBenchKeys() {
 		b.Run(k.String(), func(b *testing.B) {
 			ri := vecBenchData(b, k)
+			fl := newFloor(ri)
 			runtime.GC()
-			floorLoop(b, ri)
-			vecMu.Lock()
-			vecFloor[k] = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-			vecMu.Unlock()
+			i := 0
+			for b.Loop() {
+				fl.scan(ri.qv[i%len(ri.qv)])
+				i++
+			}
 			b.ReportMetric(1, "x-floor")
 		})
 	}
 }
 
-// floorLoop runs the floor's scan b.N times.
-func floorLoop(b *testing.B, ri *randIndex) {
-	f := ri.st.vec
-	d, n := f.dims, f.Len()
-	sims := make([]float32, n)
-	workers := runtime.GOMAXPROCS(0)
-	per := (n + workers - 1) / workers
-	i := 0
+// floor is the floor's scan over a randIndex's copy.
+type floor struct {
+	f    *flatVectors
+	sims []float32
+	per  int // rows per goroutine
+}
+
+func newFloor(ri *randIndex) *floor {
+	n := ri.st.vec.Len()
+	w := runtime.GOMAXPROCS(0)
+	return &floor{f: ri.st.vec, sims: make([]float32, n), per: (n + w - 1) / w}
+}
+
+// scan computes the similarity of q to every row, on all cores.
+func (fl *floor) scan(q []float32) {
+	d, n := fl.f.dims, fl.f.Len()
 	var wg sync.WaitGroup
-	for b.Loop() {
-		q := ri.qv[i%len(ri.qv)]
-		for lo := 0; lo < n; lo += per {
-			hi := min(lo+per, n)
-			wg.Go(func() {
-				for r := lo; r < hi; r++ {
-					sims[r] = dotUnrolled(q, f.data[r*d:(r+1)*d])
-				}
-			})
-		}
-		wg.Wait()
-		i++
+	for lo := 0; lo < n; lo += fl.per {
+		hi := min(lo+fl.per, n)
+		wg.Go(func() {
+			for r := lo; r < hi; r++ {
+				fl.sims[r] = dotUnrolled(q, fl.f.data[r*d:(r+1)*d])
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // dotUnrolled is the fastest plain Go dot product measured on the 2-core
@@ -625,15 +638,11 @@ func BenchmarkVectorQuery(b *testing.B) {
 		b.Run(k.String(), func(b *testing.B) {
 			ri := vecBenchData(b, k)
 			nres := max(4*benchK, 20)
-			runtime.GC()
-			i := 0
-			for b.Loop() {
-				if _, err := ri.st.vec.search(ri.qv[i%len(ri.qv)], nres); err != nil {
+			benchVsFloor(b, ri, func(q int) {
+				if _, err := ri.st.vec.search(ri.qv[q], nres); err != nil {
 					b.Fatal(err)
 				}
-				i++
-			}
-			reportFloorRatio(b, k)
+			})
 			b.ReportMetric(float64(ri.st.vec.Bytes())/1e6, "MB-copy")
 		})
 	}
@@ -647,15 +656,11 @@ func BenchmarkVectorSearch(b *testing.B) {
 		b.Run(k.String(), func(b *testing.B) {
 			ri := vecBenchData(b, k)
 			ctx := context.Background()
-			runtime.GC()
-			i := 0
-			for b.Loop() {
-				if _, err := ri.ix.Search(ctx, queryText(i%len(ri.qv)), benchK); err != nil {
+			benchVsFloor(b, ri, func(q int) {
+				if _, err := ri.ix.Search(ctx, queryText(q), benchK); err != nil {
 					b.Fatal(err)
 				}
-				i++
-			}
-			reportFloorRatio(b, k)
+			})
 		})
 	}
 }
@@ -668,15 +673,11 @@ func BenchmarkVectorChromem(b *testing.B) {
 			ri := vecBenchData(b, k)
 			ctx := context.Background()
 			nres := max(4*benchK, 20)
-			runtime.GC()
-			i := 0
-			for b.Loop() {
-				if _, err := ri.st.col.QueryEmbedding(ctx, ri.qv[i%len(ri.qv)], nres, nil, nil); err != nil {
+			benchVsFloor(b, ri, func(q int) {
+				if _, err := ri.st.col.QueryEmbedding(ctx, ri.qv[q], nres, nil, nil); err != nil {
 					b.Fatal(err)
 				}
-				i++
-			}
-			reportFloorRatio(b, k)
+			})
 		})
 	}
 }
