@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -85,6 +86,21 @@ const defaultReloadInterval = 2 * time.Second
 // sharded bot does: shard 0, unless ROLE says otherwise.
 func (c config) writer() bool {
 	return c.Role == roleWriter || c.Role == roleAuto && c.ShardID == 0
+}
+
+// reader reports whether this process is a Discord bot that reads what
+// another writes: its index is read-only (see retrieval.OpenReadOnly).
+func (c config) reader() bool { return c.service && !c.writer() }
+
+// ownDataDir is where this process keeps the files no other process
+// writes (feedback, the summary cache): DATA_DIR, or for a reader its own
+// folder in it, DATA_DIR/shard-N, so that readers never write the
+// writer's files.
+func (c config) ownDataDir() string {
+	if !c.reader() || c.DataDir == "" {
+		return c.DataDir
+	}
+	return filepath.Join(c.DataDir, "shard-"+strconv.Itoa(c.ShardID))
 }
 
 // writerName names the writer for a reader's messages.
