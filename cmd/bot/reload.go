@@ -21,6 +21,10 @@ import (
 // began: a snapshot saved after that is reloaded at once, as setup may
 // have read the one before it.
 func (a *app) followWriter(ctx context.Context, cfg config, since time.Time) {
+	if indexDir(cfg) == "" {
+		a.lg.Warn("a reader without DATA_DIR has no writer's snapshot to follow; it serves the articles it loaded at start")
+		return
+	}
 	path := retrieval.SnapshotPath(indexDir(cfg), a.index.Identity())
 	last := stat(path)
 	if last != nil && !last.ModTime().Before(since) {
