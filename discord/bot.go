@@ -76,6 +76,17 @@ type Config struct {
 	Add AddFunc
 	// Feeds lists the followed feeds (/feeds); nil or empty: none.
 	Feeds func() []FeedStatus
+	// ShardID and ShardCount shard the gateway connection, one process per
+	// shard: this one receives the events of the servers whose
+	// (guild_id >> 22) % ShardCount is ShardID, and direct messages when
+	// ShardID is 0. ShardCount 0 or 1 means a single connection for all.
+	// Only shard 0 registers the slash commands, which are the
+	// application's, not a shard's.
+	ShardID, ShardCount int
+	// Writer, when not empty, makes this process a reader: another process,
+	// which Writer names ("shard 0"), refreshes, adds articles and follows
+	// the feeds, and /refresh, /add and /feeds here say so.
+	Writer string
 }
 
 // defaultRESTTimeout is the deadline of one Discord REST call unless
@@ -156,9 +167,15 @@ type Bot struct {
 // New returns a bot; Run connects it.
 func New(lg *slog.Logger, cfg Config, ans Answerer, lib Library, refresh RefreshFunc) (*Bot, error) {
 	cfg.defaults()
+	if cfg.ShardCount < 0 || cfg.ShardID < 0 || (cfg.ShardID > 0 && cfg.ShardID >= cfg.ShardCount) {
+		return nil, fmt.Errorf("discord: shard %d of %d: want 0 ≤ shard < count", cfg.ShardID, cfg.ShardCount)
+	}
 	s, err := newSession(cfg.Token, cfg.APIURL, cfg.RESTTimeout)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ShardCount > 1 { // discordgo sends a shard in IDENTIFY only then
+		s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
 	}
 	// Message content is a privileged intent: without it, mentions still
 	// carry their text, but thread follow-ups would arrive empty.
@@ -255,9 +272,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		b.cfg.Metrics.GatewayConnected(true)
 		b.lg.Info("discord gateway resumed")
 	})
-	if err := b.registerCommands(ctx); err != nil {
-		b.s.Close()
-		return err
+	if b.cfg.ShardID == 0 {
+		if err := b.registerCommands(ctx); err != nil {
+			b.s.Close()
+			return err
+		}
 	}
 	b.cfg.Metrics.GatewayConnected(true)
 	b.logReady()

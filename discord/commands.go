@@ -174,6 +174,10 @@ func (b *Bot) cmdRefresh(r *responder, data discordgo.ApplicationCommandInteract
 		r.reply("Only moderators (Manage Server) can refresh the articles.", true)
 		return
 	}
+	if b.cfg.Writer != "" {
+		r.reply(b.readerText("Refreshes are run"), true)
+		return
+	}
 	if !b.refreshing.TryLock() {
 		r.reply("A refresh is already running; its report will follow there.", true)
 		return

@@ -63,6 +63,10 @@ func (b *Bot) cmdAdd(r *responder, data discordgo.ApplicationCommandInteractionD
 		r.reply("Only moderators (Manage Server) can add articles.", true)
 		return
 	}
+	if b.cfg.Writer != "" {
+		r.reply(b.readerText("Articles are added"), true)
+		return
+	}
 	if b.cfg.Add == nil {
 		r.reply("Adding articles by link is not enabled here.", true)
 		return
@@ -113,6 +117,10 @@ func (b *Bot) cmdFeeds(r *responder, _ discordgo.ApplicationCommandInteractionDa
 	var fs []FeedStatus
 	if b.cfg.Feeds != nil {
 		fs = b.cfg.Feeds()
+	}
+	if len(fs) == 0 && b.cfg.Writer != "" {
+		r.reply(b.readerText("News feeds are followed"), true)
+		return
 	}
 	if len(fs) == 0 {
 		r.reply("I follow no news feeds. The operator can list some in FEEDS or FEEDS_FILE.", true)

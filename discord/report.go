@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/situationbot/bot/answer"
@@ -76,7 +77,17 @@ func (b *Bot) logReady() {
 	if b.cfg.GuildID != "" {
 		scope = "guild " + b.cfg.GuildID
 	}
-	b.lg.Info("discord bot ready", "user", name, "id", b.botID, "app", b.appID, "guilds", guilds, "commands", scope, "invite", InviteURL(b.appID))
+	if b.cfg.ShardID != 0 {
+		scope = "registered by shard 0"
+	}
+	attrs := []any{"user", name, "id", b.botID, "app", b.appID, "guilds", guilds, "commands", scope, "invite", InviteURL(b.appID)}
+	if b.cfg.ShardCount > 1 {
+		attrs = append(attrs, "shard", strconv.Itoa(b.cfg.ShardID)+"/"+strconv.Itoa(b.cfg.ShardCount))
+	}
+	if b.cfg.Writer != "" {
+		attrs = append(attrs, "writer", b.cfg.Writer)
+	}
+	b.lg.Info("discord bot ready", attrs...)
 	if guilds == 0 {
 		b.lg.Warn("the bot is in no server yet: open the invite link to add it to one", "invite", InviteURL(b.appID))
 	}

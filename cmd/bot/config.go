@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +62,53 @@ type config struct {
 	FeedInterval     time.Duration // FEED_INTERVAL, default 15m: how often the Discord bot polls the feeds
 	AnnounceChannel  string        // ANNOUNCE_CHANNEL_ID: where the Discord bot announces articles added from feeds
 	MetricsAddr      string        // METRICS_ADDR: serve /healthz and /metrics here (Discord bot); "" means not at all
+
+	ShardCount     int           // SHARD_COUNT, default 1: gateway shards, one process each
+	ShardID        int           // SHARD_ID, default 0: this process's shard, 0 ≤ SHARD_ID < SHARD_COUNT
+	Role           string        // ROLE: writer, reader or auto (default: the writer is shard 0)
+	ReloadInterval time.Duration // RELOAD_INTERVAL, default 2s: how often a reader checks the writer's snapshot
+}
+
+// The roles of a Discord bot process (ROLE).
+const (
+	roleAuto   = "auto"
+	roleWriter = "writer"
+	roleReader = "reader"
+)
+
+// defaultReloadInterval is how often a reader checks the writer's
+// snapshot: a refresh on the writer is served by the readers within this
+// and one sync.
+const defaultReloadInterval = 2 * time.Second
+
+// writer reports whether this process writes: refreshes, adds, polls the
+// feeds and saves the corpus and the snapshot. Exactly one process of a
+// sharded bot does: shard 0, unless ROLE says otherwise.
+func (c config) writer() bool {
+	return c.Role == roleWriter || c.Role == roleAuto && c.ShardID == 0
+}
+
+// reader reports whether this process is a Discord bot that reads what
+// another writes: its index is read-only (see retrieval.OpenReadOnly).
+func (c config) reader() bool { return c.service && !c.writer() }
+
+// ownDataDir is where this process keeps the files no other process
+// writes (feedback, the summary cache): DATA_DIR, or for a reader its own
+// folder in it, DATA_DIR/shard-N, so that readers never write the
+// writer's files.
+func (c config) ownDataDir() string {
+	if !c.reader() || c.DataDir == "" {
+		return c.DataDir
+	}
+	return filepath.Join(c.DataDir, "shard-"+strconv.Itoa(c.ShardID))
+}
+
+// writerName names the writer for a reader's messages.
+func (c config) writerName() string {
+	if c.Role == roleAuto {
+		return "shard 0"
+	}
+	return "the process run with ROLE=writer"
 }
 
 // chatEnabled reports whether answers are written by a model.
@@ -195,6 +243,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	str("ANNOUNCE_CHANNEL_ID", &c.AnnounceChannel)
 	str("METRICS_ADDR", &c.MetricsAddr)
+	errs = append(errs, c.loadShards(getenv)...)
 	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))
@@ -263,4 +312,44 @@ func (c config) llmConfig() llm.Config {
 		Timeout:      c.LLMTimeout,
 		MaxTokens:    c.ChatMaxTokens,
 	}
+}
+
+// loadShards reads SHARD_COUNT, SHARD_ID, ROLE and RELOAD_INTERVAL.
+func (c *config) loadShards(getenv func(string) string) []error {
+	var errs []error
+	c.ShardCount, c.Role, c.ReloadInterval = 1, roleAuto, defaultReloadInterval
+	countOK := true
+	if v := strings.TrimSpace(getenv("SHARD_COUNT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("SHARD_COUNT=%q: want a positive whole number (1: no sharding)", v))
+			countOK = false
+		}
+		c.ShardCount = n
+	}
+	if v := strings.TrimSpace(getenv("SHARD_ID")); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 0:
+			errs = append(errs, fmt.Errorf("SHARD_ID=%q: want a whole number from 0 to SHARD_COUNT-1", v))
+		case countOK && n >= c.ShardCount:
+			errs = append(errs, fmt.Errorf("SHARD_ID=%d: want a whole number from 0 to %d (SHARD_COUNT=%d)", n, c.ShardCount-1, c.ShardCount))
+		}
+		c.ShardID = n
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("ROLE"))); v {
+	case "":
+	case roleAuto, roleWriter, roleReader:
+		c.Role = v
+	default:
+		errs = append(errs, fmt.Errorf("ROLE=%q: want writer, reader or auto (the writer is shard 0)", v))
+	}
+	if v := strings.TrimSpace(getenv("RELOAD_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond {
+			errs = append(errs, fmt.Errorf("RELOAD_INTERVAL=%q: want a duration of at least 100ms, such as 2s", v))
+		}
+		c.ReloadInterval = d
+	}
+	return errs
 }

@@ -175,7 +175,12 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 			return nil, err
 		}
 	}
-	ix := retrieval.Open(lg, emb, indexDir(cfg), retrieval.Options{Mode: cfg.RetrievalMode})
+	var ix *retrieval.Index
+	if cfg.reader() {
+		ix = retrieval.OpenReadOnly(lg, emb, indexDir(cfg), retrieval.Options{Mode: cfg.RetrievalMode})
+	} else {
+		ix = retrieval.Open(lg, emb, indexDir(cfg), retrieval.Options{Mode: cfg.RetrievalMode})
+	}
 	ref := &refresher{lg: lg, cfg: cfg, ix: ix, one: newTurn()}
 	done, err := ref.refresh(ctx, !cfg.guardRemovals || cfg.AllowRemovals, progress)
 	switch {
@@ -190,7 +195,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer, progress retrieval
 	if cfg.chatEnabled() {
 		chat = client
 	}
-	eng := answer.New(lg, ix, chat, answer.Options{K: cfg.TopK, DataDir: cfg.DataDir})
+	eng := answer.New(lg, ix, chat, answer.Options{K: cfg.TopK, DataDir: cfg.ownDataDir()})
 	return &app{lg: lg, index: ix, engine: eng, report: done.Report, fileErrs: done.Skipped, refresher: ref}, nil
 }
 

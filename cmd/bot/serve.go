@@ -41,7 +41,10 @@ func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr i
 		fmt.Fprintf(stdout, "removed %d slash command(s); the next start registers them again\n", n)
 		return nil
 	}
-	cfg.guardRemovals, cfg.service = true, true
+	// A reader follows the writer, which guards the removals.
+	cfg.service = true
+	cfg.guardRemovals = cfg.writer()
+	started := time.Now()
 	a, err := setup(ctx, cfg, stderr, nil)
 	if err != nil {
 		return err
@@ -54,15 +57,33 @@ func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr i
 		done, err := a.refresher.refresh(ctx, force, nil)
 		return done.Report, done.Skipped, err
 	}
-	if cfg.RefreshInterval > 0 {
-		go a.refreshEvery(ctx, cfg.RefreshInterval)
-	}
-	add := newAdder(cfg, a.refresher)
+	// Only the writer refreshes, adds and follows the feeds; a reader
+	// follows the writer's snapshot.
+	var addFn discord.AddFunc
 	var follower *feeds.Follower
-	if len(cfg.Feeds) > 0 {
-		if follower, err = newFollower(cfg, a, add); err != nil {
-			return err
+	writer := ""
+	if cfg.writer() {
+		if cfg.RefreshInterval > 0 {
+			go a.refreshEvery(ctx, cfg.RefreshInterval)
 		}
+		add := newAdder(cfg, a.refresher)
+		addFn = func(ctx context.Context, url string, published time.Time) (discord.Added, error) {
+			added, indexErr, err := add.add(ctx, url, fetch.AddOptions{Published: published})
+			art := added.Article
+			out := discord.Added{ID: art.ID, Title: art.Title, Source: art.Source, URL: art.URL, FirstLine: added.FirstLine, Published: art.Published}
+			if indexErr != nil {
+				out.Note = "It is not searchable yet (indexing failed; the next refresh retries)."
+			}
+			return out, err
+		}
+		if len(cfg.Feeds) > 0 {
+			if follower, err = newFollower(cfg, a, add); err != nil {
+				return err
+			}
+		}
+	} else {
+		writer = cfg.writerName()
+		go a.followWriter(ctx, cfg, started)
 	}
 	m := metrics.New(func() (int, int) { return len(a.index.Articles()), a.index.Len() })
 	if cfg.MetricsAddr != "" {
@@ -85,17 +106,12 @@ func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr i
 		ModeratorRoles: cfg.ModeratorRoles,
 		AsksPerMinute:  cfg.AsksPerMinute,
 		MaxConcurrent:  cfg.MaxConcurrent,
-		DataDir:        cfg.DataDir,
-		Add: func(ctx context.Context, url string, published time.Time) (discord.Added, error) {
-			added, indexErr, err := add.add(ctx, url, fetch.AddOptions{Published: published})
-			art := added.Article
-			out := discord.Added{ID: art.ID, Title: art.Title, Source: art.Source, URL: art.URL, FirstLine: added.FirstLine, Published: art.Published}
-			if indexErr != nil {
-				out.Note = "It is not searchable yet (indexing failed; the next refresh retries)."
-			}
-			return out, err
-		},
-		Feeds: func() []discord.FeedStatus { return feedStatus(follower) },
+		DataDir:        cfg.ownDataDir(),
+		Add:            addFn,
+		Feeds:          func() []discord.FeedStatus { return feedStatus(follower) },
+		ShardID:        cfg.ShardID,
+		ShardCount:     cfg.ShardCount,
+		Writer:         writer,
 	}, a.engine, a.index, refresh)
 	if err != nil {
 		return err
@@ -145,9 +161,14 @@ func (a *app) logReady(cfg config) {
 	if cfg.EmbedModel != "" {
 		embeddings += " at " + orDefault(cfg.EmbedBaseURL, orDefault(cfg.BaseURL, llm.DefaultBaseURL))
 	}
+	role := "writer"
+	if cfg.reader() {
+		role = "reader (read-only index)"
+	}
 	a.lg.Info("index ready", "version", versionString(), "corpus", cfg.CorpusDir, "data", cfg.DataDir,
 		"articles", len(a.index.Articles()), "chunks", r.Chunks, "embedded", r.Embedded, "pending", len(r.Pending),
-		"skipped", len(a.fileErrs), "elapsed", r.Elapsed.Round(time.Millisecond), "answers", answers, "embeddings", embeddings)
+		"skipped", len(a.fileErrs), "elapsed", r.Elapsed.Round(time.Millisecond), "answers", answers, "embeddings", embeddings,
+		"shard", fmt.Sprintf("%d/%d", cfg.ShardID, cfg.ShardCount), "role", role)
 }
 
 // orDefault returns s, or def when s is empty.

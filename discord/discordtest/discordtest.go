@@ -19,6 +19,11 @@
 // It is lenient about IDs it has never seen: an unknown channel is a guild
 // text channel, an unknown referenced message exists.
 //
+// Bots that identify with a shard each get their own gateway session, and
+// every event goes to the shard Discord would route it to:
+// (guild_id >> 22) % shard_count, direct messages to shard 0 (see ShardOf,
+// WaitShard).
+//
 // It speaks the wire protocol with its own types and does not import
 // discordgo, so it checks the client rather than mirroring it.
 package discordtest
@@ -146,8 +151,8 @@ type Server struct {
 	reject      *closeSpec
 	gatewayDown bool // new gateway connections are refused
 	conns       map[*gwConn]bool
-	current     *gwConn // connection that received READY or RESUMED
-	seq         int64   // last sequence number of the current gateway session
+	sessions    map[int]*gwSession // by shard
+	shardCount  int                // of the last IDENTIFY; 1 without shards
 }
 
 // NewServer starts a fake Discord on 127.0.0.1. Close it when done, after
@@ -181,6 +186,8 @@ func NewServer(opts ...ServerOption) *Server {
 		byToken:      map[string]*interaction{},
 		commands:     map[string][]map[string]any{},
 		conns:        map[*gwConn]bool{},
+		sessions:     map[int]*gwSession{},
+		shardCount:   1,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gateway", s.serveGateway)
@@ -209,7 +216,9 @@ func (s *Server) Close() {
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
-	s.current = nil
+	for _, g := range s.sessions {
+		g.conn = nil
+	}
 	s.notifyLocked()
 	s.mu.Unlock()
 	for _, c := range conns {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +41,51 @@ type gwConn struct {
 	ws         *websocket.Conn
 	writeMu    sync.Mutex
 	closing    bool // guarded by Server.mu: a close frame was sent
+	shard      int  // guarded by Server.mu: the shard it identified or resumed as
 	identified bool // only used by the handler goroutine
+}
+
+// gwSession is one shard's gateway session: the connection that received
+// its READY or RESUMED (nil while none is open), and the last sequence
+// number sent in it. A bot that sends no shard in IDENTIFY is shard 0 of 1.
+type gwSession struct {
+	conn *gwConn
+	seq  int64
+}
+
+// ShardOf returns the shard that receives the events of guildID under the
+// shard count of the last IDENTIFY, as Discord routes them:
+// (guild_id >> 22) % shard_count. Events without a guild (direct
+// messages) go to shard 0.
+func (s *Server) ShardOf(guildID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shardOfLocked(guildID)
+}
+
+func (s *Server) shardOfLocked(guildID string) int {
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if guildID == "" || err != nil || s.shardCount <= 1 {
+		return 0
+	}
+	return int((id >> 22) % uint64(s.shardCount))
+}
+
+// sessionLocked returns the session of shard, creating it.
+func (s *Server) sessionLocked(shard int) *gwSession {
+	g := s.sessions[shard]
+	if g == nil {
+		g = &gwSession{}
+		s.sessions[shard] = g
+	}
+	return g
+}
+
+// dropConnLocked stops treating c as its shard's ready connection.
+func (s *Server) dropConnLocked(c *gwConn) {
+	if g := s.sessions[c.shard]; g != nil && g.conn == c {
+		g.conn = nil
+	}
 }
 
 type frame struct {
@@ -94,9 +140,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.mu.Lock()
 		delete(s.conns, c)
-		if s.current == c {
-			s.current = nil
-		}
+		s.dropConnLocked(c)
 		s.notifyLocked()
 		s.mu.Unlock()
 		ws.Close()
@@ -141,7 +185,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			c.identified = true
-			s.handleResume(c)
+			s.handleResume(c, in.D)
 		}
 	}
 }
@@ -157,6 +201,10 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) {
 		s.closeConn(c, 4002, "Error while decoding payload.")
 		return
 	}
+	shard, count := 0, 1
+	if id.Shard != nil {
+		shard, count = id.Shard[0], id.Shard[1]
+	}
 	s.mu.Lock()
 	s.identify = &IdentifyPayload{Token: id.Token, Intents: id.Intents, Shard: id.Shard, Compress: id.Compress, Raw: append(json.RawMessage(nil), d...)}
 	s.identifies++
@@ -171,11 +219,14 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) {
 	case reject != nil:
 		s.closeConn(c, reject.code, reject.reason)
 		return
+	case count < 1 || shard < 0 || shard >= count:
+		s.closeConn(c, 4010, "Invalid shard.")
+		return
 	}
 
 	ready := map[string]any{
 		"v":                  9,
-		"session_id":         "fake-session",
+		"session_id":         sessionPrefix + strconv.Itoa(shard),
 		"resume_gateway_url": s.GatewayURL(),
 		"user":               map[string]any{"id": s.cfg.botUserID, "username": s.cfg.botName, "discriminator": "0", "bot": true},
 		"application":        map[string]any{"id": s.cfg.appID, "flags": 0},
@@ -192,28 +243,43 @@ func (s *Server) handleIdentify(c *gwConn, d json.RawMessage) {
 		return
 	}
 	s.mu.Lock()
-	s.seq = seq
+	// The shard count of the last IDENTIFY routes the guilds' events.
+	s.shardCount = count
+	c.shard = shard
+	g := s.sessionLocked(shard)
+	g.seq = seq
 	if !c.closing && !s.closed {
-		s.current = c
+		g.conn = c
 	}
 	s.notifyLocked()
 	s.mu.Unlock()
 }
 
-func (s *Server) handleResume(c *gwConn) {
+// sessionPrefix starts the session IDs READY gives; the shard follows, so
+// that a RESUME finds its shard's session.
+const sessionPrefix = "fake-session-"
+
+func (s *Server) handleResume(c *gwConn, d json.RawMessage) {
+	var res struct {
+		SessionID string `json:"session_id"`
+	}
+	json.Unmarshal(d, &res) // an unknown session resumes shard 0
+	shard, _ := strconv.Atoi(strings.TrimPrefix(res.SessionID, sessionPrefix))
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
 	s.mu.Lock()
 	s.resumes++
-	seq := s.seq + 1
+	c.shard = shard
+	g := s.sessionLocked(shard)
+	seq := g.seq + 1
 	s.mu.Unlock()
 	if c.write(frame{Op: 0, S: &seq, T: "RESUMED", D: map[string]any{}}) != nil {
 		return
 	}
 	s.mu.Lock()
-	s.seq = seq
+	g.seq = seq
 	if !c.closing && !s.closed {
-		s.current = c
+		g.conn = c
 	}
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -227,9 +293,7 @@ func (s *Server) closeConn(c *gwConn, code int, reason string) error {
 		return nil
 	}
 	c.closing = true
-	if s.current == c {
-		s.current = nil
-	}
+	s.dropConnLocked(c)
 	s.notifyLocked()
 	s.mu.Unlock()
 	return c.sendClose(code, reason)
@@ -260,25 +324,50 @@ func (s *Server) SetGatewayDown(down bool) {
 	s.gatewayDown = down
 }
 
-// CloseGateway closes the ready gateway connection with a close frame of
-// code and reason, as Discord does with 4000-4014. discordgo then reconnects
-// in the background (after its 1 s Close) and resumes with op 6, which the
-// server answers with RESUMED. It returns ErrNotConnected if no connection
-// is ready.
+// CloseGateway closes the ready gateway connections (one per shard) with a
+// close frame of code and reason, as Discord does with 4000-4014. discordgo
+// then reconnects in the background (after its 1 s Close) and resumes with
+// op 6, which the server answers with RESUMED. It returns ErrNotConnected
+// if no connection is ready.
 func (s *Server) CloseGateway(code int, reason string) error {
 	s.mu.Lock()
-	c := s.current
+	var conns []*gwConn
+	for _, g := range s.sessions {
+		if g.conn != nil {
+			conns = append(conns, g.conn)
+		}
+	}
 	s.mu.Unlock()
-	if c == nil {
+	if len(conns) == 0 {
 		return ErrNotConnected
 	}
-	return s.closeConn(c, code, reason)
+	var errs []error
+	for _, c := range conns {
+		errs = append(errs, s.closeConn(c, code, reason))
+	}
+	return errors.Join(errs...)
 }
 
 // WaitConnected returns once a gateway connection has received READY or
 // RESUMED and is still open.
 func (s *Server) WaitConnected(ctx context.Context) error {
-	return s.waitFor(ctx, func() bool { return s.current != nil })
+	return s.waitFor(ctx, func() bool {
+		for _, g := range s.sessions {
+			if g.conn != nil {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// WaitShard returns once shard has a ready gateway connection: a bot
+// identified as that shard (shard 0 for a bot that sends no shard).
+func (s *Server) WaitShard(ctx context.Context, shard int) error {
+	return s.waitFor(ctx, func() bool {
+		g := s.sessions[shard]
+		return g != nil && g.conn != nil
+	})
 }
 
 // Identify returns the last IDENTIFY received, and whether there was one.
@@ -306,8 +395,11 @@ func (s *Server) GatewayCounts() (identifies, resumes int) {
 }
 
 // Dispatch sends a dispatch event (op 0) of type eventType with payload d on
-// the ready gateway connection, with the next sequence number. d is encoded
-// as JSON unless it is a json.RawMessage or []byte already.
+// the ready gateway connection of the shard its guild_id routes to (see
+// ShardOf; shard 0 when it has none), with that session's next sequence
+// number. d is encoded as JSON unless it is a json.RawMessage or []byte
+// already. It returns ErrNotConnected when that shard has no ready
+// connection, even if others do: on Discord the event would wait for it.
 func (s *Server) Dispatch(eventType string, d any) error {
 	return s.dispatch(eventType, d, nil)
 }
@@ -331,11 +423,16 @@ func (s *Server) dispatch(eventType string, d any, before func()) error {
 	if !json.Valid(raw) {
 		return fmt.Errorf("dispatch %s: payload is not valid JSON", eventType)
 	}
+	var routed struct {
+		GuildID string `json:"guild_id"`
+	}
+	json.Unmarshal(raw, &routed) // not an object: no guild, shard 0
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
 	s.mu.Lock()
-	c := s.current
-	seq := s.seq + 1
+	g := s.sessionLocked(s.shardOfLocked(routed.GuildID))
+	c := g.conn
+	seq := g.seq + 1
 	s.mu.Unlock()
 	if c == nil {
 		return ErrNotConnected
@@ -347,7 +444,7 @@ func (s *Server) dispatch(eventType string, d any, before func()) error {
 		return fmt.Errorf("dispatch %s: %w", eventType, err)
 	}
 	s.mu.Lock()
-	s.seq = seq
+	g.seq = seq
 	s.mu.Unlock()
 	return nil
 }
