@@ -28,11 +28,12 @@ type Index struct {
 	path string // snapshot file; "" means no persistence
 	opt  Options
 
-	syncMu  sync.Mutex           // one Sync at a time; guards the fields below
-	vectors map[string][]float32 // Chunk.Hash → vector, for this embedder
-	indexed map[string]string    // article ID → hash, as of the last sync
-	jr      *journal             // the checkpoint of embeddings; nil without persistence
-	unsaved bool                 // vectors holds some the snapshot file lacks
+	syncMu  sync.Mutex               // one Sync at a time; guards the fields below
+	vectors map[string][]float32     // Chunk.Hash → vector, for this embedder
+	indexed map[string]string        // article ID → hash, as of the last sync
+	split   map[string]articleChunks // article ID → the chunks of its indexed version, when known
+	jr      *journal                 // the checkpoint of embeddings; nil without persistence
+	unsaved bool                     // vectors holds some the snapshot file lacks
 
 	mu sync.RWMutex
 	st *state
@@ -123,6 +124,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		opt:     opt,
 		vectors: map[string][]float32{},
 		indexed: map[string]string{},
+		split:   map[string]articleChunks{},
 		st:      &state{byID: map[string]int{}, kw: newKeywordIndex(nil, nil)},
 	}
 	if dataDir == "" {
@@ -134,12 +136,20 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		lg.Info("no embedding snapshot, building from the corpus", "path", ix.path)
+	case errors.Is(err, errSnapshotV1):
+		ix.vectors, ix.indexed, ix.unsaved = snap.Vectors, snap.Articles, true
+		lg.Info("embedding snapshot of an older format: vectors kept, articles split once and the snapshot rewritten by the next sync", "path", ix.path, "vectors", len(snap.Vectors))
 	case err != nil:
 		lg.Warn("ignoring embedding snapshot, rebuilding", "path", ix.path, "err", err)
 	default:
-		ix.vectors = snap.Vectors
-		ix.indexed = snap.Articles
-		lg.Debug("embedding snapshot loaded", "path", ix.path, "vectors", len(snap.Vectors))
+		ix.vectors, ix.indexed = snap.Vectors, snap.Articles
+		if snap.Split == opt.Split {
+			ix.split = snap.Chunks
+		} else {
+			lg.Info("split options changed since the snapshot: articles split again, vectors kept", "path", ix.path)
+		}
+		ix.unsaved = len(ix.split) != len(ix.indexed)
+		lg.Debug("embedding snapshot loaded", "path", ix.path, "vectors", len(snap.Vectors), "articles", len(snap.Articles), "split", len(ix.split))
 	}
 	ix.jr = &journal{path: journalPath(ix.path), id: ix.id}
 	jr, err := ix.jr.read()
