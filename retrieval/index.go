@@ -201,7 +201,7 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 		articles: arts,
 	}
 	ids := make([]string, len(chunks))
-	allTerms := make([][]string, len(chunks))
+	allTerms := chunkTerms(chunks)
 	docs := make([]chromem.Document, 0, 1000)
 	flush := func() error {
 		if len(docs) == 0 {
@@ -217,7 +217,6 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 	for i, c := range chunks {
 		ids[i] = c.ID
 		st.byID[c.ID] = i
-		allTerms[i] = Terms(c.EmbedText())
 		// Content stays empty: the chunk text lives in st.chunks, so the
 		// collection holds only what it searches.
 		docs = append(docs, chromem.Document{ID: c.ID, Embedding: vectors[c.Hash()]})
