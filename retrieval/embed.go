@@ -111,11 +111,12 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 			defer wg.Done()
 			// Words repeat across a batch: look each up once.
 			memo := map[string]sifWord{}
+			stems := map[string]string{}
 			for i := w; i < len(texts); i += workers {
 				if ctx.Err() != nil {
 					return
 				}
-				out[i] = e.vector(texts[i], memo)
+				out[i] = e.vector(texts[i], memo, stems)
 			}
 		}()
 	}
@@ -126,11 +127,12 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 	return out, nil
 }
 
-// vector embeds text; memo caches word lookups (see sifModel.vector).
-func (e *LocalEmbedder) vector(text string, memo map[string]sifWord) []float32 {
+// vector embeds text; memo caches word lookups (see sifModel.vector) and
+// stems caches stems (see termsMemo).
+func (e *LocalEmbedder) vector(text string, memo map[string]sifWord, stems map[string]string) []float32 {
 	v := make([]float64, 0, e.dims)
 	if e.hashDims > 0 {
-		v = append(v, scaled(unitVec(hashed(text, e.hashDims)), e.hashW)...)
+		v = append(v, scaled(unitVec(hashed(text, e.hashDims, stems)), e.hashW)...)
 	}
 	if e.sifW > 0 {
 		v = append(v, scaled(unitVec(e.sif.vector(Words(text), memo)), e.sifW)...)
@@ -149,10 +151,10 @@ func scaled(v []float64, w float64) []float64 {
 // hashed returns the lexical block of text, dims long, not normalised.
 // Features are identified by their 64-bit FNV-1a hash and summed in the
 // order they first occur, so that colliding features add up to the same
-// float on every run.
-func hashed(text string, dims int) []float64 {
+// float on every run. stems caches stems (see termsMemo).
+func hashed(text string, dims int, stems map[string]string) []float64 {
 	var fs features
-	terms := Terms(text)
+	terms := termsMemo(text, stems)
 	var starts []int
 	for i, t := range terms {
 		w := fnvString(fnvString(fnvOffset, "w:"), t)

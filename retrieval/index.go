@@ -28,11 +28,12 @@ type Index struct {
 	path string // snapshot file; "" means no persistence
 	opt  Options
 
-	syncMu  sync.Mutex           // one Sync at a time; guards the fields below
-	vectors map[string][]float32 // Chunk.Hash → vector, for this embedder
-	indexed map[string]string    // article ID → hash, as of the last sync
-	jr      *journal             // the checkpoint of embeddings; nil without persistence
-	unsaved bool                 // vectors holds some the snapshot file lacks
+	syncMu  sync.Mutex               // one Sync at a time; guards the fields below
+	vectors map[string][]float32     // Chunk.Hash → vector, for this embedder
+	indexed map[string]string        // article ID → hash, as of the last sync
+	split   map[string]articleChunks // article ID → the chunks of its indexed version, when known
+	jr      *journal                 // the checkpoint of embeddings; nil without persistence
+	unsaved bool                     // vectors holds some the snapshot file lacks
 
 	mu sync.RWMutex
 	st *state
@@ -124,6 +125,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		opt:     opt,
 		vectors: map[string][]float32{},
 		indexed: map[string]string{},
+		split:   map[string]articleChunks{},
 		st:      &state{byID: map[string]int{}, kw: newKeywordIndex(nil, nil)},
 	}
 	if dataDir == "" {
@@ -135,12 +137,20 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		lg.Info("no embedding snapshot, building from the corpus", "path", ix.path)
+	case errors.Is(err, errSnapshotV1):
+		ix.vectors, ix.indexed, ix.unsaved = snap.Vectors, snap.Articles, true
+		lg.Info("embedding snapshot of an older format: vectors kept, articles split once and the snapshot rewritten by the next sync", "path", ix.path, "vectors", len(snap.Vectors))
 	case err != nil:
 		lg.Warn("ignoring embedding snapshot, rebuilding", "path", ix.path, "err", err)
 	default:
-		ix.vectors = snap.Vectors
-		ix.indexed = snap.Articles
-		lg.Debug("embedding snapshot loaded", "path", ix.path, "vectors", len(snap.Vectors))
+		ix.vectors, ix.indexed = snap.Vectors, snap.Articles
+		if snap.Split == opt.Split {
+			ix.split = snap.Chunks
+		} else {
+			lg.Info("split options changed since the snapshot: articles split again, vectors kept", "path", ix.path)
+		}
+		ix.unsaved = len(ix.split) != len(ix.indexed)
+		lg.Debug("embedding snapshot loaded", "path", ix.path, "vectors", len(snap.Vectors), "articles", len(snap.Articles), "split", len(ix.split))
 	}
 	ix.jr = &journal{path: journalPath(ix.path), id: ix.id}
 	jr, err := ix.jr.read()
@@ -194,7 +204,7 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 		articles: arts,
 	}
 	ids := make([]string, len(chunks))
-	allTerms := make([][]string, len(chunks))
+	allTerms := chunkTerms(chunks)
 	docs := make([]chromem.Document, 0, 1000)
 	flush := func() error {
 		if len(docs) == 0 {
@@ -210,7 +220,6 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 	for i, c := range chunks {
 		ids[i] = c.ID
 		st.byID[c.ID] = i
-		allTerms[i] = Terms(c.EmbedText())
 		if err := st.vec.set(i, vectors[c.Hash()]); err != nil {
 			return nil, fmt.Errorf("chunk %s: %w", c.ID, err)
 		}

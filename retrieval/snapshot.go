@@ -1,35 +1,27 @@
 package retrieval
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/gob"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/situationbot/bot/internal/atomicfile"
 )
-
-// snapshotMagic starts every snapshot file; bump the version when the
-// layout changes, and old snapshots are rebuilt.
-const snapshotMagic = "situationbot-embeddings-v1\n"
 
 // ErrCorruptSnapshot means a snapshot file exists but cannot be trusted.
 var ErrCorruptSnapshot = errors.New("corrupt embedding snapshot")
 
 // snapshot is what is persisted in DATA_DIR: the embedder's identity, the
-// article hashes that were indexed, and the vector of every chunk text by
-// content hash. It is a cache: losing it costs re-embedding, nothing else.
+// article hashes that were indexed, the chunks of those articles as Split
+// cut them, and the vector of every chunk text by content hash. It is a
+// cache: losing it costs re-splitting and re-embedding, nothing else.
 type snapshot struct {
 	Identity Identity
-	Articles map[string]string    // article ID → corpus.Article.Hash
-	Vectors  map[string][]float32 // Chunk.Hash → vector
+	Split    SplitOptions             // the options the chunks were cut with
+	Articles map[string]string        // article ID → corpus.Article.Hash
+	Chunks   map[string]articleChunks // article ID → its indexed version's chunks; may lack some of Articles
+	Vectors  map[string][]float32     // Chunk.Hash → vector
 }
 
 // snapshotPath names the snapshot of one embedder identity, so that
@@ -97,57 +89,4 @@ func FindSnapshot(dataDir, kind, model string) (Identity, bool) {
 		}
 	}
 	return best, best.Dims > 0
-}
-
-// readSnapshot loads the snapshot at path. A missing file returns
-// os.ErrNotExist; a damaged one, one of another identity, or one holding a
-// vector of the wrong length or with NaN or infinite components, returns
-// an error wrapping ErrCorruptSnapshot.
-func readSnapshot(path string, want Identity) (*snapshot, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.HasPrefix(data, []byte(snapshotMagic)) || len(data) < len(snapshotMagic)+sha256.Size {
-		return nil, fmt.Errorf("%w: %s: bad header", ErrCorruptSnapshot, path)
-	}
-	body := data[len(snapshotMagic) : len(data)-sha256.Size]
-	sum := sha256.Sum256(body)
-	if !bytes.Equal(sum[:], data[len(data)-sha256.Size:]) {
-		return nil, fmt.Errorf("%w: %s: checksum mismatch", ErrCorruptSnapshot, path)
-	}
-	var s snapshot
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSnapshot, path, err)
-	}
-	if s.Identity != want {
-		return nil, fmt.Errorf("%w: %s: embedder %s, want %s", ErrCorruptSnapshot, path, s.Identity, want)
-	}
-	for h, v := range s.Vectors {
-		if len(v) != want.Dims {
-			return nil, fmt.Errorf("%w: %s: vector %s has %d dimensions, want %d", ErrCorruptSnapshot, path, h, len(v), want.Dims)
-		}
-		if !finite(v) {
-			return nil, fmt.Errorf("%w: %s: vector %s is not finite (NaN or infinity)", ErrCorruptSnapshot, path, h)
-		}
-	}
-	return &s, nil
-}
-
-// writeSnapshot writes s to path atomically (see internal/atomicfile): a
-// crash leaves either the old snapshot or the new one, never a mix.
-func writeSnapshot(path string, s *snapshot) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		if _, err := io.WriteString(w, snapshotMagic); err != nil {
-			return fmt.Errorf("write snapshot: %w", err)
-		}
-		h := sha256.New()
-		if err := gob.NewEncoder(io.MultiWriter(w, h)).Encode(s); err != nil {
-			return fmt.Errorf("encode snapshot: %w", err)
-		}
-		if _, err := w.Write(h.Sum(nil)); err != nil {
-			return fmt.Errorf("write snapshot: %w", err)
-		}
-		return nil
-	})
 }

@@ -34,6 +34,10 @@ type Report struct {
 	Pending  []string
 	Chunks   int // chunks in the index after the sync
 	Embedded int // chunks whose vectors were computed by this sync
+	// Split is the number of articles this sync cut into chunks: the new
+	// and changed ones, and any whose chunks the index did not hold (all
+	// of them after a snapshot of an older format).
+	Split int
 	// SaveErr, when not nil, wraps ErrNotSaved: the snapshot could not be
 	// written. Sync still returns no error for it, as the index serves.
 	SaveErr error
@@ -66,12 +70,12 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	if err != nil {
 		return rep, err
 	}
-	chunks := make([][]Chunk, len(arts))
-	for i, a := range arts {
-		chunks[i] = Split(a, ix.opt.Split)
-	}
+	// Only articles whose chunks are not known from the last sync or the
+	// snapshot are split.
+	chunks, hashes, split := chunkArticles(arts, ix.split, ix.opt.Split)
+	rep.Split = split
 	var embedErr error
-	rep.Embedded, embedErr = ix.embedMissing(ctx, chunks, progress)
+	rep.Embedded, embedErr = ix.embedMissing(ctx, chunks, hashes, progress)
 	if embedErr != nil && ctx.Err() != nil {
 		return rep, embedErr
 	}
@@ -81,24 +85,40 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	var previous map[string]version
 	var served []corpus.Article
 	var servedChunks []Chunk
+	var previousHashes []string // of the previous versions served
 	indexed := make(map[string]string, len(arts))
+	known := make(map[string]articleChunks, len(arts))
 	for i, a := range arts {
-		if ix.haveVectors(chunks[i]) {
+		if ix.haveVectors(hashes[i]) {
 			served = append(served, a)
 			servedChunks = append(servedChunks, chunks[i]...)
 			indexed[a.ID] = a.Hash
+			if ac, ok := ix.split[a.ID]; ok && ac.Hash == a.Hash {
+				known[a.ID] = ac
+			} else {
+				known[a.ID] = cutChunks(a.Hash, chunks[i], hashes[i])
+			}
 			continue
 		}
 		rep.Pending = append(rep.Pending, a.ID)
-		if h, ok := ix.indexed[a.ID]; ok {
+		h, ok := ix.indexed[a.ID]
+		if ok {
 			indexed[a.ID] = h // still to update
+			if ac, have := ix.split[a.ID]; have && ac.Hash == h {
+				known[a.ID] = ac
+			}
 		}
 		if previous == nil {
 			previous = ix.current().versions()
 		}
-		if v, ok := previous[a.ID]; ok {
+		if v, found := previous[a.ID]; found {
 			served = append(served, v.article)
 			servedChunks = append(servedChunks, v.chunks...)
+			hs := chunkHashes(v.chunks)
+			previousHashes = append(previousHashes, hs...)
+			if _, have := known[a.ID]; !have && ok && v.article.Hash == h {
+				known[a.ID] = cutChunks(h, v.chunks, hs)
+			}
 		}
 	}
 	st, err := ix.build(ctx, served, servedChunks, ix.vectors)
@@ -108,21 +128,26 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 
 	// Keep the vectors of what is served and of what is wanted.
 	keep := make(map[string][]float32, len(servedChunks))
-	keepVector := func(c Chunk) {
-		if v, ok := ix.vectors[c.Hash()]; ok {
-			keep[c.Hash()] = v
+	keepVector := func(h string) {
+		if v, ok := ix.vectors[h]; ok {
+			keep[h] = v
 		}
 	}
-	for _, cs := range chunks {
-		for _, c := range cs {
-			keepVector(c)
+	for _, hs := range hashes {
+		for _, h := range hs {
+			keepVector(h)
 		}
 	}
-	for _, c := range servedChunks {
-		keepVector(c)
+	for _, ac := range known {
+		for _, h := range ac.Hashes {
+			keepVector(h)
+		}
+	}
+	for _, h := range previousHashes {
+		keepVector(h)
 	}
 	changed := ix.unsaved || len(keep) != len(ix.vectors) || !maps.Equal(indexed, ix.indexed)
-	ix.vectors, ix.indexed = keep, indexed
+	ix.vectors, ix.indexed, ix.split = keep, indexed, known
 	ix.mu.Lock()
 	ix.st = st
 	ix.mu.Unlock()
@@ -179,15 +204,17 @@ func (ix *Index) classify(arts []corpus.Article) (Report, error) {
 // Each batch's vectors are checked, added to ix.vectors and appended to the
 // journal before the next batch is asked for. It returns how many texts it
 // embedded, and the error that stopped it.
-func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, progress Progress) (int, error) {
+func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, hashes [][]string, progress Progress) (int, error) {
 	var todo []Chunk
+	var todoHashes []string
 	pending := map[string]bool{}
-	for _, cs := range chunks {
-		for _, c := range cs {
-			h := c.Hash()
+	for i, cs := range chunks {
+		for j, c := range cs {
+			h := hashes[i][j]
 			if _, ok := ix.vectors[h]; !ok && !pending[h] {
 				pending[h] = true
 				todo = append(todo, c)
+				todoHashes = append(todoHashes, h)
 			}
 		}
 	}
@@ -212,9 +239,8 @@ func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, progress Pr
 			}
 			return done, fmt.Errorf("embed chunks: %w", err)
 		}
-		hashes := make([]string, len(batch))
-		for j, c := range batch {
-			hashes[j] = c.Hash()
+		hashes := todoHashes[b : b+len(batch)]
+		for j := range batch {
 			vecs[j] = Normalize(vecs[j])
 			ix.vectors[hashes[j]] = vecs[j]
 		}
@@ -255,21 +281,30 @@ func (ix *Index) checkVectors(vecs [][]float32, n int) error {
 	return nil
 }
 
-// haveVectors reports whether every chunk of cs has a vector.
-func (ix *Index) haveVectors(cs []Chunk) bool {
-	for _, c := range cs {
-		if _, ok := ix.vectors[c.Hash()]; !ok {
+// haveVectors reports whether every chunk hash of hs has a vector.
+func (ix *Index) haveVectors(hs []string) bool {
+	for _, h := range hs {
+		if _, ok := ix.vectors[h]; !ok {
 			return false
 		}
 	}
 	return true
 }
 
+// chunkHashes returns the Chunk.Hash of each chunk of cs.
+func chunkHashes(cs []Chunk) []string {
+	hs := make([]string, len(cs))
+	for i, c := range cs {
+		hs[i] = c.Hash()
+	}
+	return hs
+}
+
 // save writes the snapshot of the current vectors and articles, then
 // removes the journal it supersedes and any temporary files of killed
 // writes. It returns an error wrapping ErrNotSaved, also logged.
 func (ix *Index) save() error {
-	err := writeSnapshot(ix.path, &snapshot{Identity: ix.id, Articles: ix.indexed, Vectors: ix.vectors})
+	err := writeSnapshot(ix.path, &snapshot{Identity: ix.id, Split: ix.opt.Split, Articles: ix.indexed, Chunks: ix.split, Vectors: ix.vectors})
 	if err != nil {
 		// The index is up to date in memory; the journal keeps what it
 		// holds for the next start.

@@ -12,13 +12,25 @@ import (
 // words with stop words removed and a light suffix stemmer applied. Numbers
 // are kept. The same function feeds the keyword index, the local embedder
 // and the answer composer, so that all three agree on what a term is.
-func Terms(s string) []string {
+func Terms(s string) []string { return termsMemo(s, nil) }
+
+// termsMemo is Terms with stems looked up in memo first and added to it
+// (nil: no memo). Words repeat across texts, and stemming is most of the
+// cost of Terms. A memo is not safe for concurrent use.
+func termsMemo(s string, memo map[string]string) []string {
 	var out []string
 	for _, w := range Words(s) {
 		if stopwords[w] || (utf8.RuneCountInString(w) == 1 && !isDigitString(w)) {
 			continue
 		}
-		out = append(out, Stem(w))
+		st, ok := memo[w]
+		if !ok {
+			st = Stem(w)
+			if memo != nil {
+				memo[w] = st
+			}
+		}
+		out = append(out, st)
 	}
 	return out
 }
