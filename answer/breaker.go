@@ -161,6 +161,11 @@ func (e *Engine) chatModel(ctx context.Context, msgs []llm.Message, onDelta func
 		return "", err
 	}
 	text, err := e.chat.Stream(ctx, msgs, onDelta)
+	if err != nil && ctx.Err() != nil {
+		// The call was cut by the question's own deadline (a share of
+		// it, a wait in a queue), not by the model: not its failure.
+		return text, err
+	}
 	e.record(err)
 	return text, err
 }

@@ -282,3 +282,23 @@ func TestBreakerCountsFailuresOnly(t *testing.T) {
 		t.Errorf("after a cancelled question ModelState() = %t, %d; want closed, 2", open, failures)
 	}
 }
+
+// TestBreakerIgnoresOwnDeadlines: a healthy but slow model cut off by the
+// question's own shares of its deadline (a follow-up's condense) is not
+// failing, and the breaker stays closed.
+func TestBreakerIgnoresOwnDeadlines(t *testing.T) {
+	srv := llmtest.NewServer()
+	defer srv.Close()
+	srv.SetChatFunc(func(llmtest.ChatRequest) llmtest.Reply {
+		return llmtest.Reply{Content: "How many people were evacuated from Homs?", Stall: 300 * time.Millisecond}
+	})
+	e := New(discard(), testIndex(t), modelClient(srv), Options{})
+	for range 4 {
+		ctx, cancel := context.WithTimeout(context.Background(), 450*time.Millisecond)
+		e.Condense(ctx, []Turn{{Question: evacuationQ, Answer: "58 [1]."}}, "and on saturday?")
+		cancel()
+	}
+	if open, failures, _ := e.ModelState(); open || failures != 0 {
+		t.Errorf("ModelState() = %t, %d after condenses cut by their own deadline; want closed, 0", open, failures)
+	}
+}

@@ -19,8 +19,8 @@ const (
 	// llmTimeout is the chat client's timeout (LLM_TIMEOUT).
 	llmTimeout = 10 * time.Second / scale
 	// askMargin is what the caller (the Discord bot) adds to LLM_TIMEOUT
-	// for the deadline of one question.
-	askMargin = 1 * time.Second / scale
+	// for the deadline of one question (discord: questionMargin, 2 s).
+	askMargin = 2 * time.Second / scale
 	// Every user has an answer within LLM_TIMEOUT + 5 s, a thread
 	// follow-up within LLM_TIMEOUT + 2 s.
 	answerBound   = llmTimeout + 5*time.Second/scale
