@@ -84,14 +84,15 @@ func (b *Bot) cmdAdd(r *responder, data discordgo.ApplicationCommandInteractionD
 		r.reply("A refresh or another add is running; try again in a moment.", true)
 		return
 	}
-	defer b.refreshing.Unlock()
 	if err := r.deferReply(true); err != nil {
+		b.refreshing.Unlock()
 		b.lg.Warn("add defer failed", "interaction", r.i.ID, "err", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(b.work, 5*time.Minute)
 	defer cancel()
 	a, err := b.cfg.Add(ctx, strings.TrimSpace(optString(data, "url")), published)
+	b.refreshing.Unlock() // before the reply: the next /add may come as soon as it is seen
 	if err != nil {
 		b.lg.Info("add refused", "url", optString(data, "url"), "err", err)
 		r.editFinal("Nothing added: "+escapeMarkdown(oneLine(sentence(err.Error()), 1500)), nil)

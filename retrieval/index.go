@@ -162,7 +162,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		for h, v := range jr.vectors {
 			ix.vectors[h] = v
 		}
-		ix.unsaved = jr.records > 0
+		ix.unsaved = ix.unsaved || jr.records > 0
 		lg.Info("embedding journal replayed", "path", ix.jr.path, "records", jr.records)
 		if jr.tail != nil {
 			lg.Warn("embedding journal ends in a torn or damaged record; the records before it are used", "path", ix.jr.path, "records", jr.records, "err", jr.tail)

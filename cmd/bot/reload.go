@@ -42,15 +42,16 @@ func (a *app) followWriter(ctx context.Context, cfg config, since time.Time) {
 		if !changed(last, cur) {
 			continue
 		}
-		last = cur
 		done, err := a.refresher.reload(ctx, path)
 		for _, e := range done.Skipped {
 			a.lg.Warn("article skipped", "err", e)
 		}
 		if err != nil {
+			// last is left as it was: the next tick tries again.
 			a.lg.Error("reloading the writer's index failed; the articles loaded before stay in use", "snapshot", path, "err", err)
 			continue
 		}
+		last = cur
 		r := done.Report
 		a.lg.Info("reloaded the writer's index", "added", r.Added, "updated", r.Updated, "removed", r.Removed,
 			"chunks", r.Chunks, "embedded", r.Embedded, "elapsed", r.Elapsed.Round(time.Millisecond))
