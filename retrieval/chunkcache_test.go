@@ -150,7 +150,7 @@ func TestSplitOptionsChange(t *testing.T) {
 	var logs strings.Builder
 	other := Options{Split: SplitOptions{MaxChars: 300, OverlapChars: 50}, BatchSize: 4}
 	rep, err := Open(logTo(&logs), emb, dir, other).Sync(ctx, arts, nil)
-	if err != nil || rep.Split != len(arts) || !strings.Contains(logs.String(), "split options changed") {
+	if err != nil || rep.Split != len(arts) || !strings.Contains(logs.String(), "split options or rules changed") {
 		t.Errorf("new split options: split %d of %d articles, err %v; logs:\n%s", rep.Split, len(arts), err, logs.String())
 	}
 	if rep, err := Open(discard(), emb, dir, other).Sync(ctx, arts, nil); err != nil || rep.Split != 0 {

@@ -144,10 +144,10 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		lg.Warn("ignoring embedding snapshot, rebuilding", "path", ix.path, "err", err)
 	default:
 		ix.vectors, ix.indexed = snap.Vectors, snap.Articles
-		if snap.Split == opt.Split {
+		if snap.reusableChunks(opt.Split) {
 			ix.split = snap.Chunks
 		} else {
-			lg.Info("split options changed since the snapshot: articles split again, vectors kept", "path", ix.path)
+			lg.Info("split options or rules changed since the snapshot: articles split again, vectors kept", "path", ix.path)
 		}
 		ix.unsaved = len(ix.split) != len(ix.indexed)
 		lg.Debug("embedding snapshot loaded", "path", ix.path, "vectors", len(snap.Vectors), "articles", len(snap.Articles), "split", len(ix.split))

@@ -51,7 +51,19 @@ func (ix *Index) LoadSnapshot(path string) (int, error) {
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
 	for h, v := range snap.Vectors {
-		ix.vectors[h] = v
+		if _, ok := ix.vectors[h]; !ok {
+			ix.vectors[h] = v
+		}
+	}
+	// The writer's chunks too, so that a reader does not split again
+	// what the writer has split.
+	if snap.reusableChunks(ix.opt.Split) {
+		if ix.split == nil {
+			ix.split = map[string]articleChunks{}
+		}
+		for id, c := range snap.Chunks {
+			ix.split[id] = c
+		}
 	}
 	return len(snap.Vectors), nil
 }

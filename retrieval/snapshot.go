@@ -18,10 +18,24 @@ var ErrCorruptSnapshot = errors.New("corrupt embedding snapshot")
 // cache: losing it costs re-splitting and re-embedding, nothing else.
 type snapshot struct {
 	Identity Identity
-	Split    SplitOptions             // the options the chunks were cut with
-	Articles map[string]string        // article ID → corpus.Article.Hash
-	Chunks   map[string]articleChunks // article ID → its indexed version's chunks; may lack some of Articles
-	Vectors  map[string][]float32     // Chunk.Hash → vector
+	Split    SplitOptions // the options the chunks were cut with
+	// SplitVersion is the version of Split that cut them (splitVersion
+	// when written): a release that changes how Split cuts re-splits.
+	SplitVersion int
+	Articles     map[string]string        // article ID → corpus.Article.Hash
+	Chunks       map[string]articleChunks // article ID → its indexed version's chunks; may lack some of Articles
+	Vectors      map[string][]float32     // Chunk.Hash → vector
+}
+
+// splitVersion is the version of Split's rules. Bump it whenever Split
+// would cut an unchanged article differently: snapshots keep chunks only
+// for the version that cut them.
+const splitVersion = 1
+
+// reusableChunks reports whether the snapshot's chunks are what Split
+// would cut now with opt.
+func (s *snapshot) reusableChunks(opt SplitOptions) bool {
+	return s.Split == opt && s.SplitVersion == splitVersion
 }
 
 // snapshotPath names the snapshot of one embedder identity, so that

@@ -138,6 +138,7 @@ func (sr *snapshotReader) read(want Identity) (*snapshot, error) {
 	id := d.str()
 	s := &snapshot{Identity: want}
 	s.Split.MaxChars, s.Split.OverlapChars = int(d.uvarint()), int(d.uvarint())
+	s.SplitVersion = int(d.uvarint())
 	nVec, nArt := d.uvarint(), d.uvarint()
 	if d.err != nil {
 		return nil, fmt.Errorf("header: %v", d.err)
@@ -275,6 +276,7 @@ func writeSnapshot(path string, s *snapshot) error {
 		p = appendStr(p, identityRecord(s.Identity))
 		p = binary.AppendUvarint(p, uint64(s.Split.MaxChars))
 		p = binary.AppendUvarint(p, uint64(s.Split.OverlapChars))
+		p = binary.AppendUvarint(p, splitVersion)
 		p = binary.AppendUvarint(p, uint64(len(s.Vectors)))
 		p = binary.AppendUvarint(p, uint64(len(s.Articles)))
 		if err := put(); err != nil {
