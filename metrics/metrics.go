@@ -171,6 +171,10 @@ func (m *Metrics) ListenAndServe(ctx context.Context, addr string) error {
 	return m.serve(ctx, ln)
 }
 
+// Serve is ListenAndServe on a listener the caller opened (so that a bad
+// address or a port in use fails the start, not a background goroutine).
+func (m *Metrics) Serve(ctx context.Context, ln net.Listener) error { return m.serve(ctx, ln) }
+
 func (m *Metrics) serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           m.Handler(),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"github.com/situationbot/bot/discord"
@@ -87,8 +88,13 @@ func cmdDiscord(ctx context.Context, cfg config, args []string, stdout, stderr i
 	}
 	m := metrics.New(func() (int, int) { return len(a.index.Articles()), a.index.Len() })
 	if cfg.MetricsAddr != "" {
+		// Listen now: a bad address or a port in use stops the start.
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("METRICS_ADDR=%s: %w", cfg.MetricsAddr, err)
+		}
 		go func() {
-			if err := m.ListenAndServe(ctx, cfg.MetricsAddr); err != nil {
+			if err := m.Serve(ctx, ln); err != nil {
 				a.lg.Error("metrics server stopped", "addr", cfg.MetricsAddr, "err", err)
 			}
 		}()
