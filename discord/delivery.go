@@ -29,12 +29,17 @@ const maxAttempts = 4
 // fails in a way a retry cannot mend, maxAttempts are used up or ctx ends;
 // it returns the last error. what names the call in the log.
 func (b *Bot) retry(ctx context.Context, what string, call func(opts []discordgo.RequestOption) error) error {
+	return b.retryIf(ctx, what, retryable, call)
+}
+
+// retryIf is retry with the test of which failures are retried.
+func (b *Bot) retryIf(ctx context.Context, what string, again func(error) bool, call func(opts []discordgo.RequestOption) error) error {
 	wait := b.cfg.RetryBackoff
 	for attempt := 1; ; attempt++ {
 		opts, cancel := b.rest(ctx)
 		err := call(append(opts, discordgo.WithRestRetries(0)))
 		cancel()
-		if err == nil || !retryable(err) || attempt == maxAttempts || ctx.Err() != nil {
+		if err == nil || !again(err) || attempt == maxAttempts || ctx.Err() != nil {
 			return err
 		}
 		b.lg.Warn("discord call failed, retrying", "call", what, "attempt", attempt, "wait", wait, "err", err)
@@ -72,6 +77,24 @@ func retryable(err error) bool {
 	var ue *url.Error
 	var ne net.Error
 	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// notSent reports whether err shows that a request was not carried out,
+// so that a create without a nonce (a followup) can be retried without
+// posting twice: the connection was never made, or Discord answered 503
+// (unavailable: nothing was done) or 502 (its proxy reached no server).
+// A 500, a 504, a reset or a timeout may come after the message was
+// created, and is not retried.
+func notSent(err error) bool {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) {
+		return re.Response != nil && (re.Response.StatusCode == http.StatusServiceUnavailable || re.Response.StatusCode == http.StatusBadGateway)
+	}
+	if strings.HasPrefix(err.Error(), "Exceeded Max retries HTTP 502") {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // isCode reports whether err is Discord's error with the JSON code.

@@ -1,12 +1,15 @@
 package discord
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/situationbot/bot/discord/discordtest"
 )
 
@@ -140,6 +143,32 @@ func TestThreadStartRetried(t *testing.T) {
 	for _, m := range srv.Messages(discordtest.DefaultChannelID) {
 		if m.Author == srv.BotUserID() {
 			t.Errorf("answered in the channel too: %q", m.Content)
+		}
+	}
+}
+
+// TestNotSent: a followup (no nonce) is retried only on failures that
+// show nothing was created.
+func TestNotSent(t *testing.T) {
+	status := func(code int) error {
+		return &discordgo.RESTError{Response: &http.Response{StatusCode: code}}
+	}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"503", status(http.StatusServiceUnavailable), true},
+		{"502", status(http.StatusBadGateway), true},
+		{"500 may come after the fact", status(http.StatusInternalServerError), false},
+		{"504 may come after the fact", status(http.StatusGatewayTimeout), false},
+		{"connection refused", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, true},
+		{"reset after sending", &net.OpError{Op: "read", Err: errors.New("connection reset")}, false},
+		{"400", status(http.StatusBadRequest), false},
+	}
+	for _, tc := range tests {
+		if got := notSent(tc.err); got != tc.want {
+			t.Errorf("%s: notSent = %t, want %t", tc.name, got, tc.want)
 		}
 	}
 }

@@ -148,6 +148,14 @@ func (r *responder) editFinal(content string, components []discordgo.MessageComp
 	if err == nil {
 		return nil
 	}
+	// The edit may have gone through unseen (a timeout, a 500 after the
+	// fact): then the answer is there, and a followup would repeat it.
+	opts, qcancel := r.b.rest(context.Background())
+	m, gerr := r.b.s.InteractionResponse(r.i, opts...)
+	qcancel()
+	if gerr == nil && m != nil && m.Content == content {
+		return nil
+	}
 	r.b.lg.Warn("editing the response failed, sending it as a followup", "interaction", r.i.ID, "err", err)
 	r.mu.Lock()
 	private := r.private
@@ -169,7 +177,8 @@ func (r *responder) followup(ctx context.Context, content string, ephemeral bool
 	if ephemeral {
 		p.Flags = discordgo.MessageFlagsEphemeral
 	}
-	return r.b.retry(dctx, "followup", func(opts []discordgo.RequestOption) error {
+	// A followup has no nonce: retried only when it surely was not created.
+	return r.b.retryIf(dctx, "followup", notSent, func(opts []discordgo.RequestOption) error {
 		_, err := r.b.s.FollowupMessageCreate(r.i, true, p, opts...)
 		return err
 	})
