@@ -126,6 +126,12 @@ func (f *flatVectors) scan(q []float32, k, lo, hi int) topK {
 		}
 	}
 	i := lo
+	for ; i+8 <= hi; i += 8 {
+		s := dotRows8(q, f.data[i*d:(i+8)*d])
+		for j, v := range s {
+			add(i+j, v)
+		}
+	}
 	for ; i+4 <= hi; i += 4 {
 		s0, s1, s2, s3 := dotRows4(q, f.data[i*d:(i+4)*d])
 		add(i, s0)
@@ -155,6 +161,29 @@ func dotRows4(q, rows []float32) (s0, s1, s2, s3 float32) {
 		s3 += r3[i] * x
 	}
 	return s0, s1, s2, s3
+}
+
+// dotRows8 is dotRows4 over eight rows: more independent sums in flight,
+// each still summed in index order, so the values are the same.
+func dotRows8(q, rows []float32) (s [8]float32) {
+	n := len(q)
+	if n == 0 {
+		return s
+	}
+	r0, r1, r2, r3 := rows[:n:n], rows[n:2*n:2*n], rows[2*n:3*n:3*n], rows[3*n:4*n:4*n]
+	r4, r5, r6, r7 := rows[4*n:5*n:5*n], rows[5*n:6*n:6*n], rows[6*n:7*n:7*n], rows[7*n:8*n:8*n]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	for i, x := range q {
+		s0 += r0[i] * x
+		s1 += r1[i] * x
+		s2 += r2[i] * x
+		s3 += r3[i] * x
+		s4 += r4[i] * x
+		s5 += r5[i] * x
+		s6 += r6[i] * x
+		s7 += r7[i] * x
+	}
+	return [8]float32{s0, s1, s2, s3, s4, s5, s6, s7}
 }
 
 // dotRow is the dot product of q and row, summed in index order as
