@@ -4,6 +4,7 @@ import (
 	"regexp"
 
 	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/prompts"
 )
 
 // What an answer is true as of: the articles can only say what was true
@@ -52,13 +53,7 @@ func asOf(a Answer) Answer {
 		a.Text = "As of " + corpus.HumanDate(a.FactDate) + ", the date of the article it comes from: " + a.Text
 	}
 	if a.Newer != nil {
-		a.Text += "\n\n(A newer article, \u201c" + defused(a.Newer.Title) + "\u201d of " + corpus.HumanDate(a.Newer.Published) + ", also covers this; it may say more.)"
+		a.Text += "\n\n(A newer article, \u201c" + prompts.DefuseCitations(a.Newer.Title) + "\u201d of " + corpus.HumanDate(a.Newer.Published) + ", also covers this; it may say more.)"
 	}
 	return a
-}
-
-// defused writes an article's bracketed numbers in parentheses, so that
-// text shown outside the grounding check cannot pass for a citation.
-func defused(s string) string {
-	return citeRe.ReplaceAllStringFunc(s, func(m string) string { return "(" + m[1:len(m)-1] + ")" })
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/situationbot/bot/corpus"
+	"github.com/situationbot/bot/prompts"
 	"github.com/situationbot/bot/retrieval"
 )
 
@@ -192,7 +193,7 @@ func TestAsOfTheCitedArticle(t *testing.T) {
 }
 
 func TestDefused(t *testing.T) {
-	if got := defused("UN says 500 left [4] [1, 2]"); got != "UN says 500 left (4) (1, 2)" || len(Citations(got)) != 0 {
+	if got := prompts.DefuseCitations("UN says 500 left [4] [1, 2]"); got != "UN says 500 left (4) (1, 2)" || len(Citations(got)) != 0 {
 		t.Errorf("defused = %q", got)
 	}
 }

@@ -49,14 +49,15 @@ var attrReplacer = strings.NewReplacer(
 // citeLike matches what a reader (or the answer pipeline) would take for a
 // citation: one or more numbers, separated by commas or semicolons, in
 // square brackets.
-var citeLike = regexp.MustCompile(`\[(\s*\d{1,4}(?:\s*[,;]\s*\d{1,4})*\s*)\]`)
+var citeLike = regexp.MustCompile(`\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]`)
 
 // lineBreaks normalises every line terminator to "\n", so that a lone "\r"
 // or a Unicode line separator cannot start a line the fences do not see.
 var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n", "\u0085", "\n", "\v", "\n", "\f", "\n")
 
-// defuseCitations rewrites bracketed numbers as parenthesised ones.
-func defuseCitations(s string) string {
+// DefuseCitations rewrites bracketed numbers as parenthesised ones, so
+// that text shown to a model or a user cannot pass for a citation.
+func DefuseCitations(s string) string {
 	return citeLike.ReplaceAllString(s, "($1)")
 }
 
@@ -67,21 +68,21 @@ func defuseCitations(s string) string {
 func escapeText(s string) string {
 	s = lineBreaks.Replace(s)
 	s = strings.Trim(s, "\n")
-	return defuseCitations(markupReplacer.Replace(s))
+	return DefuseCitations(markupReplacer.Replace(s))
 }
 
 // escapeLine is escapeText for text that must stay on one line (a dated
 // sentence, the question, a topic): every run of white space, line breaks
 // included, becomes one space.
 func escapeLine(s string) string {
-	return defuseCitations(markupReplacer.Replace(strings.Join(strings.Fields(s), " ")))
+	return DefuseCitations(markupReplacer.Replace(strings.Join(strings.Fields(s), " ")))
 }
 
 // escapeAttr returns s ready to be an attribute value between double
 // quotes: on one line, with markup and quotes escaped and bracketed numbers
 // defused.
 func escapeAttr(s string) string {
-	return defuseCitations(attrReplacer.Replace(strings.Join(strings.Fields(s), " ")))
+	return DefuseCitations(attrReplacer.Replace(strings.Join(strings.Fields(s), " ")))
 }
 
 // funcs are the escaping functions the templates call.
