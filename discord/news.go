@@ -150,7 +150,7 @@ func (b *Bot) cmdFeeds(r *responder, _ discordgo.ApplicationCommandInteractionDa
 			fmt.Fprintf(&s, ", %d to retry", f.Pending)
 		}
 	}
-	r.reply(oneLineBound(s.String(), MaxMessage), true)
+	r.reply(clip(s.String(), MaxMessage), true)
 }
 
 // Announce posts the articles added from feeds in channelID, a line each,
@@ -182,17 +182,4 @@ func orNone(s string) string {
 		return "no publisher given"
 	}
 	return s
-}
-
-// oneLineBound cuts a multi-line text to at most n runes, at a line.
-func oneLineBound(s string, n int) string {
-	if len([]rune(s)) <= n {
-		return s
-	}
-	r := []rune(s)[:n-1]
-	cut := string(r)
-	if i := strings.LastIndexByte(cut, '\n'); i > 0 {
-		cut = cut[:i]
-	}
-	return cut + "…"
 }
