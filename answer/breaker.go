@@ -160,14 +160,31 @@ func (e *Engine) chatModel(ctx context.Context, msgs []llm.Message, onDelta func
 		// No time was left for the model: not its failure.
 		return "", err
 	}
+	start := time.Now()
 	text, err := e.chat.Stream(ctx, msgs, onDelta)
-	if err != nil && ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil && !e.stalled(ctx, text, time.Since(start)) {
 		// The call was cut by the question's own deadline (a share of
-		// it, a wait in a queue), not by the model: not its failure.
+		// it, a wait in a queue) before the model had a fair chance,
+		// or while it was writing: not its failure.
 		return text, err
 	}
 	e.record(err)
 	return text, err
+}
+
+// stalled reports whether a call cut by ctx's deadline after took, with
+// text written, counts as the model's failure: it wrote nothing in at
+// least half the time the chat client itself allows a call. A model that
+// stays silent that long is not answering, whoever's deadline ended the
+// wait; a share of the question's deadline shortened by a queue or a
+// slow retrieval is not what made it fail. Without a known client
+// timeout, a cut call never counts.
+func (e *Engine) stalled(ctx context.Context, text string, took time.Duration) bool {
+	t, ok := e.chat.(interface{ Timeout() time.Duration })
+	if !ok || text != "" || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return false
+	}
+	return t.Timeout() > 0 && took >= t.Timeout()/2
 }
 
 // record updates the breaker with the outcome of a model call.

@@ -302,3 +302,25 @@ func TestBreakerIgnoresOwnDeadlines(t *testing.T) {
 		t.Errorf("ModelState() = %t, %d after condenses cut by their own deadline; want closed, 0", open, failures)
 	}
 }
+
+// TestBreakerCountsStallsCutByQuestion: a model that writes nothing for
+// most of the client's timeout is failing even when the question's own
+// deadline, a little shorter than that timeout, is what ends each wait:
+// three such questions open the breaker.
+func TestBreakerCountsStallsCutByQuestion(t *testing.T) {
+	srv := llmtest.NewServer()
+	defer srv.Close()
+	srv.SetChatFunc(func(llmtest.ChatRequest) llmtest.Reply { return llmtest.Reply{Stall: time.Hour} })
+	e := New(discard(), testIndex(t), modelClient(srv), Options{}) // client timeout 500 ms
+	for i := range DefaultBreakerFailures {
+		ctx, cancel := context.WithTimeout(context.Background(), 450*time.Millisecond)
+		a, err := e.Ask(ctx, evacuationQ, nil)
+		cancel()
+		if err != nil || !a.Fallback {
+			t.Fatalf("question %d: Ask = %q (fallback %t), %v; want the fallback", i, a.Text, a.Fallback, err)
+		}
+	}
+	if open, failures, _ := e.ModelState(); !open || failures != DefaultBreakerFailures {
+		t.Errorf("ModelState() = %t, %d after %d silent calls cut by the question's deadline; want open", open, failures, DefaultBreakerFailures)
+	}
+}

@@ -209,6 +209,9 @@ func New(lg *slog.Logger, cfg Config) *Client {
 // ChatModel returns the model used for chat.
 func (c *Client) ChatModel() string { return c.cfg.ChatModel }
 
+// Timeout returns the bound on one whole call (Config.Timeout).
+func (c *Client) Timeout() time.Duration { return c.cfg.Timeout }
+
 // EmbedModel returns the model used for embeddings.
 func (c *Client) EmbedModel() string { return c.cfg.EmbedModel }
 
