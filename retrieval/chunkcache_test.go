@@ -157,22 +157,3 @@ func TestSplitOptionsChange(t *testing.T) {
 		t.Errorf("second start with the new options: split %d, err %v; want 0", rep.Split, err)
 	}
 }
-
-// TestChunkTermsEqualTerms: the memoised, parallel terms of chunks are
-// Terms of each.
-func TestChunkTermsEqualTerms(t *testing.T) {
-	var chunks []Chunk
-	g := newNewsGen(11)
-	for i := range 200 {
-		chunks = append(chunks, Split(g.article(i), DefaultSplitOptions)...)
-	}
-	for _, a := range loadCorpus(t) {
-		chunks = append(chunks, Split(a, DefaultSplitOptions)...)
-	}
-	got := chunkTerms(chunks)
-	for i, c := range chunks {
-		if want := Terms(c.EmbedText()); !reflect.DeepEqual(got[i], want) {
-			t.Fatalf("chunkTerms of %s = %q, want Terms = %q", c.ID, got[i], want)
-		}
-	}
-}

@@ -34,6 +34,9 @@ type Index struct {
 	split   map[string]articleChunks // article ID → the chunks of its indexed version, when known
 	jr      *journal                 // the checkpoint of embeddings; nil without persistence
 	unsaved bool                     // vectors holds some the snapshot file lacks
+	// rows holds the snapshot's vectors as read, until the first Sync:
+	// some of vectors are rows of it (see build).
+	rows []float32
 
 	mu sync.RWMutex
 	st *state
@@ -42,8 +45,10 @@ type Index struct {
 // state is one immutable generation of the index.
 type state struct {
 	col      *chromem.Collection // the vectors of record
-	vec      *flatVectors        // their copy that Search scans (scan.go)
+	vec      *flatVectors        // the same vectors, contiguous, that Search scans (scan.go)
 	chunks   []Chunk
+	hashes   []string // Chunk.Hash of each chunk
+	adopted  bool     // vec scans the snapshot's rows in place
 	byID     map[string]int
 	kw       *keywordIndex
 	articles []corpus.Article
@@ -143,7 +148,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 	case err != nil:
 		lg.Warn("ignoring embedding snapshot, rebuilding", "path", ix.path, "err", err)
 	default:
-		ix.vectors, ix.indexed = snap.Vectors, snap.Articles
+		ix.vectors, ix.indexed, ix.rows = snap.Vectors, snap.Articles, snap.Rows
 		if snap.reusableChunks(opt.Split) {
 			ix.split = snap.Chunks
 		} else {
@@ -187,9 +192,17 @@ func (ix *Index) Identity() Identity { return ix.id }
 
 // build makes a new generation: a fresh chromem-go collection (named after
 // the embedder identity, which is also stored in its metadata), the
-// contiguous copy of its vectors that Search scans, and a keyword index
-// over chunks.
-func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chunk, vectors map[string][]float32) (*state, error) {
+// contiguous rows of its vectors that Search scans, and a keyword index
+// over chunks. hashes[i] is chunks[i].Hash(), the key of its vector.
+//
+// Each vector is held once: the collection's documents are given the rows
+// themselves, normalised as chromem-go stores them, so that it keeps them
+// rather than copies. When the snapshot's rows, as read, are the chunks'
+// vectors in chunk order (a start with the corpus of the last save), they
+// become the rows, in place; otherwise the vectors are copied into new
+// rows. Either way vectors[h] is the row of h afterwards, so that no
+// older array is kept alive for them.
+func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chunk, hashes []string, vectors map[string][]float32) (*state, error) {
 	db := chromem.NewDB()
 	meta := map[string]string{"embedder_kind": ix.id.Kind, "embedder_model": ix.id.Model, "dims": fmt.Sprint(ix.id.Dims)}
 	col, err := db.CreateCollection("chunks-"+ix.id.String(), meta, noEmbedding)
@@ -198,13 +211,28 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 	}
 	st := &state{
 		col:      col,
-		vec:      newFlatVectors(len(chunks), ix.id.Dims),
 		chunks:   chunks,
+		hashes:   hashes,
 		byID:     make(map[string]int, len(chunks)),
 		articles: arts,
 	}
+	if rows, ok := inPlace(ix.rows, hashes, vectors, ix.id.Dims); ok {
+		st.vec, st.adopted = &flatVectors{dims: ix.id.Dims, data: rows}, true
+		for i := range hashes {
+			row := st.vec.row(i)
+			if !isUnit(row) {
+				normalizeInPlace(row)
+			}
+		}
+	} else {
+		st.vec = newFlatVectors(len(chunks), ix.id.Dims)
+		for i, c := range chunks {
+			if err := st.vec.set(i, vectors[hashes[i]]); err != nil {
+				return nil, fmt.Errorf("chunk %s: %w", c.ID, err)
+			}
+		}
+	}
 	ids := make([]string, len(chunks))
-	allTerms := chunkTerms(chunks)
 	docs := make([]chromem.Document, 0, 1000)
 	flush := func() error {
 		if len(docs) == 0 {
@@ -220,12 +248,9 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 	for i, c := range chunks {
 		ids[i] = c.ID
 		st.byID[c.ID] = i
-		if err := st.vec.set(i, vectors[c.Hash()]); err != nil {
-			return nil, fmt.Errorf("chunk %s: %w", c.ID, err)
-		}
 		// Content stays empty: the chunk text lives in st.chunks, so the
 		// collection holds only what it searches.
-		docs = append(docs, chromem.Document{ID: c.ID, Embedding: vectors[c.Hash()]})
+		docs = append(docs, chromem.Document{ID: c.ID, Embedding: st.vec.row(i)})
 		if len(docs) == cap(docs) {
 			if err := flush(); err != nil {
 				return nil, err
@@ -235,8 +260,25 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 	if err := flush(); err != nil {
 		return nil, err
 	}
-	st.kw = newKeywordIndex(ids, allTerms)
+	st.kw = indexChunks(ids, chunks)
 	return st, nil
+}
+
+// inPlace returns the first len(hashes) rows of rows when they are the
+// vectors of hashes, in order: vectors[hashes[i]] is row i itself (the
+// same memory), for every i.
+func inPlace(rows []float32, hashes []string, vectors map[string][]float32, dims int) ([]float32, bool) {
+	n := len(hashes) * dims
+	if len(hashes) == 0 || len(rows) < n {
+		return nil, false
+	}
+	for i, h := range hashes {
+		v := vectors[h]
+		if len(v) != dims || &v[0] != &rows[i*dims] {
+			return nil, false
+		}
+	}
+	return rows[:n:n], true
 }
 
 // noEmbedding is the collection's embedding function: the index always

@@ -136,22 +136,27 @@ func readFrame(r io.Reader, maxLen int) ([]byte, error) {
 
 // decodeRecord reads a record payload of a vector of dims finite floats.
 func decodeRecord(p []byte, dims int) (string, []float32, error) {
+	return decodeRecordInto(p, make([]float32, dims))
+}
+
+// decodeRecordInto is decodeRecord into dst, which it returns as the
+// vector: a vector of len(dst) dimensions.
+func decodeRecordInto(p []byte, dst []float32) (string, []float32, error) {
 	if len(p) < 1 || len(p) < 1+int(p[0]) {
 		return "", nil, errors.New("short record")
 	}
 	h := string(p[1 : 1+p[0]])
 	raw := p[1+int(p[0]):]
-	if len(raw) != 4*dims {
-		return "", nil, fmt.Errorf("vector of %d bytes, want %d dimensions", len(raw), dims)
+	if len(raw) != 4*len(dst) {
+		return "", nil, fmt.Errorf("vector of %d bytes, want %d dimensions", len(raw), len(dst))
 	}
-	v := make([]float32, dims)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 	}
-	if !finite(v) {
+	if !finite(dst) {
 		return "", nil, fmt.Errorf("vector %s is not finite", h)
 	}
-	return h, v, nil
+	return h, dst, nil
 }
 
 func identityRecord(id Identity) string {

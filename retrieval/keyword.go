@@ -7,17 +7,19 @@ import (
 )
 
 // keywordIndex scores chunks against a query with Okapi BM25 over Terms.
-// It is immutable once built, so searches need no lock.
+// Terms are numbered: the postings of term t are postings[dict[t]]. It is
+// immutable once built, so searches need no lock.
 type keywordIndex struct {
 	ids      []string // chunk IDs by document number
-	lengths  []int    // terms per document
-	postings map[string][]posting
+	lengths  []int32  // terms per document
+	dict     map[string]int32
+	postings [][]posting // by term number, in document order
 	avgLen   float64
 }
 
 type posting struct {
-	doc int
-	tf  int
+	doc int32
+	tf  int32
 }
 
 const (
@@ -27,22 +29,97 @@ const (
 
 // newKeywordIndex indexes the given chunk texts (already in term form).
 func newKeywordIndex(ids []string, terms [][]string) *keywordIndex {
-	k := &keywordIndex{ids: ids, lengths: make([]int, len(ids)), postings: map[string][]posting{}}
-	total := 0
+	docs := make([]docTerms, len(terms))
+	dict := map[string]int32{}
+	var names []string
 	for d, ts := range terms {
-		k.lengths[d] = len(ts)
-		total += len(ts)
-		counts := map[string]int{}
+		docs[d].length = int32(len(ts))
+		counts := map[int32]int32{}
 		for _, t := range ts {
-			counts[t]++
+			id, ok := dict[t]
+			if !ok {
+				id = int32(len(names))
+				dict[t] = id
+				names = append(names, t)
+			}
+			if counts[id] == 0 {
+				docs[d].terms = append(docs[d].terms, id)
+			}
+			counts[id]++
 		}
-		// Deterministic posting order: documents are visited in order.
-		for t, c := range counts {
-			k.postings[t] = append(k.postings[t], posting{doc: d, tf: c})
+		for _, id := range docs[d].terms {
+			docs[d].tfs = append(docs[d].tfs, counts[id])
+		}
+	}
+	return assemble(ids, []termPart{{names: names, docs: docs}})
+}
+
+// docTerms is a document in term numbers: its distinct terms, their
+// frequencies, and its length in terms.
+type docTerms struct {
+	terms  []int32
+	tfs    []int32
+	length int32
+}
+
+// termPart is a run of consecutive documents with its own term numbers:
+// names[i] is the term numbered i.
+type termPart struct {
+	names []string
+	docs  []docTerms
+}
+
+// assemble makes the index of ids from parts, which hold the documents in
+// order: the parts' term numbers are mapped to one numbering, in the order
+// the parts first name each term, and each term's postings are cut from
+// one array sized by a first count, so the index is the same whatever the
+// parts and costs two allocations besides its dictionary.
+func assemble(ids []string, parts []termPart) *keywordIndex {
+	k := &keywordIndex{ids: ids, lengths: make([]int32, 0, len(ids)), dict: map[string]int32{}}
+	remap := make([][]int32, len(parts))
+	var df []int32
+	for p, part := range parts {
+		remap[p] = make([]int32, len(part.names))
+		for i, t := range part.names {
+			id, ok := k.dict[t]
+			if !ok {
+				id = int32(len(df))
+				k.dict[t] = id
+				df = append(df, 0)
+			}
+			remap[p][i] = id
+		}
+		for _, d := range part.docs {
+			for _, t := range d.terms {
+				df[remap[p][t]]++
+			}
+		}
+	}
+	total := 0
+	for _, n := range df {
+		total += int(n)
+	}
+	all := make([]posting, total)
+	k.postings = make([][]posting, len(df))
+	off := 0
+	for t, n := range df {
+		k.postings[t] = all[off : off : off+int(n)]
+		off += int(n)
+	}
+	terms := 0
+	for p, part := range parts {
+		for _, d := range part.docs {
+			doc := int32(len(k.lengths))
+			k.lengths = append(k.lengths, d.length)
+			terms += int(d.length)
+			for i, t := range d.terms {
+				g := remap[p][t]
+				k.postings[g] = append(k.postings[g], posting{doc: doc, tf: d.tfs[i]})
+			}
 		}
 	}
 	if len(ids) > 0 {
-		k.avgLen = float64(total) / float64(len(ids))
+		k.avgLen = float64(terms) / float64(len(ids))
 	}
 	return k
 }
@@ -51,7 +128,16 @@ func newKeywordIndex(ids []string, terms [][]string) *keywordIndex {
 func (k *keywordIndex) N() int { return len(k.ids) }
 
 // DF is the number of documents containing term t.
-func (k *keywordIndex) DF(t string) int { return len(k.postings[t]) }
+func (k *keywordIndex) DF(t string) int { return len(k.list(t)) }
+
+// list returns the postings of term t; nil when no document has it.
+func (k *keywordIndex) list(t string) []posting {
+	id, ok := k.dict[t]
+	if !ok {
+		return nil
+	}
+	return k.postings[id]
+}
 
 // IDF is the BM25 inverse document frequency of t (always positive). A term
 // found in no document gets the largest weight a term can have.
@@ -78,11 +164,11 @@ func (k *keywordIndex) search(query []string, n int) []scored {
 		}
 		seen[t] = true
 		idf := k.IDF(t)
-		for _, p := range k.postings[t] {
+		for _, p := range k.list(t) {
 			tf := float64(p.tf)
 			norm := bm25K1 * (1 - bm25B + bm25B*float64(k.lengths[p.doc])/k.avgLen)
 			if acc[p.doc] == 0 {
-				touched = append(touched, p.doc)
+				touched = append(touched, int(p.doc))
 			}
 			acc[p.doc] += idf * tf * (bm25K1 + 1) / (tf + norm)
 		}

@@ -50,11 +50,12 @@ func (ix *Index) LoadSnapshot(path string) (int, error) {
 	}
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
+	// The file's vectors replace those of the same chunks (the same
+	// vectors), so that the next Sync can scan its rows in place.
 	for h, v := range snap.Vectors {
-		if _, ok := ix.vectors[h]; !ok {
-			ix.vectors[h] = v
-		}
+		ix.vectors[h] = v
 	}
+	ix.rows = snap.Rows
 	// The writer's chunks too, so that a reader does not split again
 	// what the writer has split.
 	if snap.reusableChunks(ix.opt.Split) {

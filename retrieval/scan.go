@@ -8,13 +8,13 @@ import (
 	"sync"
 )
 
-// flatVectors is the query path's copy of the collection's vectors: one
+// flatVectors holds the collection's vectors for the query path: one
 // contiguous []float32 of n rows of dims, in chunk order, each row
 // normalised exactly as chromem-go normalises what it stores. chromem-go
-// keeps the vectors of record (one slice per document, reached through a
-// map); scanning this copy instead avoids the map walk, the per-document
-// pointer chase and the shared, locked heap of chromem-go's scan, at the
-// cost of a second copy of the vectors: n×dims×4 bytes.
+// keeps the documents of record (one per chunk, reached through a map),
+// whose embeddings are these very rows (see Index.build); scanning the
+// rows avoids the map walk, the per-document pointer chase and the shared,
+// locked heap of chromem-go's scan, and costs no memory of its own.
 type flatVectors struct {
 	dims int
 	data []float32 // row i is data[i*dims : (i+1)*dims]
@@ -39,6 +39,11 @@ func (f *flatVectors) Bytes() int {
 		return 0
 	}
 	return 4 * len(f.data)
+}
+
+// row returns row i, capped so that appending to it cannot write the next.
+func (f *flatVectors) row(i int) []float32 {
+	return f.data[i*f.dims : (i+1)*f.dims : (i+1)*f.dims]
 }
 
 // set stores v as row i, normalised as chromem-go stores it.

@@ -25,6 +25,14 @@ type snapshot struct {
 	Articles     map[string]string        // article ID → corpus.Article.Hash
 	Chunks       map[string]articleChunks // article ID → its indexed version's chunks; may lack some of Articles
 	Vectors      map[string][]float32     // Chunk.Hash → vector
+
+	// Order, when writing, lists hashes whose vectors are written first,
+	// in its order (the chunks of the state served); the others follow,
+	// sorted. Rows, when read, holds the vectors in the order written:
+	// each of Vectors is a row of it (see Index.build, which scans Rows
+	// in place when they are the chunks' vectors in chunk order).
+	Order []string
+	Rows  []float32
 }
 
 // splitVersion is the version of Split's rules. Bump it whenever Split

@@ -146,8 +146,16 @@ func (sr *snapshotReader) read(want Identity) (*snapshot, error) {
 	if id != identityRecord(want) {
 		return nil, fmt.Errorf("embedder %q, want %s", id, want)
 	}
-	// Size the maps from the counts, but never beyond what the file can hold.
-	s.Vectors = make(map[string][]float32, min(nVec, uint64(sr.left)/uint64(4*want.Dims+1)))
+	// Size the maps and the rows from the counts, but never beyond what
+	// the file can hold.
+	if nVec > uint64(sr.left)/uint64(4*want.Dims+6) {
+		return nil, fmt.Errorf("%d vectors of %d dimensions cannot fit in %d bytes", nVec, want.Dims, sr.left)
+	}
+	s.Vectors = make(map[string][]float32, nVec)
+	s.Rows = make([]float32, int(nVec)*want.Dims)
+	adviseHuge(s.Rows)
+	rows := newRowDecoder(want.Dims, s.Rows, s.Vectors)
+	defer rows.wait()
 	s.Articles = make(map[string]string, min(nArt, uint64(sr.left)/8))
 	s.Chunks = make(map[string]articleChunks, min(nArt, uint64(sr.left)/8))
 	for {
@@ -157,16 +165,17 @@ func (sr *snapshotReader) read(want Identity) (*snapshot, error) {
 		}
 		switch p[0] {
 		case recVector:
-			h, v, err := decodeRecord(p[1:], want.Dims)
-			if err != nil {
+			if err := rows.add(p[1:]); err != nil {
 				return nil, err
 			}
-			s.Vectors[h] = v
 		case recArticle:
 			if err := s.decodeArticle(p[1:]); err != nil {
 				return nil, err
 			}
 		case recEnd:
+			if err := rows.wait(); err != nil {
+				return nil, err
+			}
 			if uint64(len(s.Vectors)) != nVec || uint64(len(s.Articles)) != nArt {
 				return nil, fmt.Errorf("%d vectors and %d articles, header says %d and %d", len(s.Vectors), len(s.Articles), nVec, nArt)
 			}
@@ -254,8 +263,9 @@ func (d *decoder) str() string {
 }
 
 // writeSnapshot writes s to path atomically (see internal/atomicfile): a
-// crash leaves either the old snapshot or the new one, never a mix. Records
-// are written in sorted order, so the same state gives the same bytes.
+// crash leaves either the old snapshot or the new one, never a mix. The
+// vectors of s.Order come first, in its order, then the others sorted;
+// articles are sorted: the same state gives the same bytes.
 func writeSnapshot(path string, s *snapshot) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		h := sha256.New()
@@ -282,7 +292,7 @@ func writeSnapshot(path string, s *snapshot) error {
 		if err := put(); err != nil {
 			return err
 		}
-		for _, hash := range slices.Sorted(maps.Keys(s.Vectors)) {
+		for _, hash := range vectorOrder(s) {
 			if len(hash) > 255 {
 				return fmt.Errorf("write snapshot: hash %q too long", hash)
 			}
@@ -323,6 +333,27 @@ func writeSnapshot(path string, s *snapshot) error {
 		}
 		return nil
 	})
+}
+
+// vectorOrder is the order writeSnapshot writes the vectors of s in: the
+// hashes of s.Order that have one (each once), then the rest, sorted.
+func vectorOrder(s *snapshot) []string {
+	out := make([]string, 0, len(s.Vectors))
+	done := make(map[string]bool, len(s.Order))
+	for _, h := range s.Order {
+		if _, ok := s.Vectors[h]; ok && !done[h] {
+			done[h] = true
+			out = append(out, h)
+		}
+	}
+	rest := len(out)
+	for h := range s.Vectors {
+		if !done[h] {
+			out = append(out, h)
+		}
+	}
+	slices.Sort(out[rest:])
+	return out
 }
 
 func appendStr(p []byte, s string) []byte {

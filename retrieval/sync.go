@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -83,15 +84,24 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	// Each article is served in its current version when every chunk has a
 	// vector, else in its previous one if it had one.
 	var previous map[string]version
-	var served []corpus.Article
-	var servedChunks []Chunk
-	var previousHashes []string // of the previous versions served
+	// Sized for every article served in its current version, the usual
+	// case: at 100k chunks, growing them by appends cost more garbage
+	// than they hold.
+	total := 0
+	for _, cs := range chunks {
+		total += len(cs)
+	}
+	served := make([]corpus.Article, 0, len(arts))
+	servedChunks := make([]Chunk, 0, total)
+	servedHashes := make([]string, 0, total) // Chunk.Hash of each of servedChunks
+	var previousHashes []string              // of the previous versions served
 	indexed := make(map[string]string, len(arts))
 	known := make(map[string]articleChunks, len(arts))
 	for i, a := range arts {
 		if ix.haveVectors(hashes[i]) {
 			served = append(served, a)
 			servedChunks = append(servedChunks, chunks[i]...)
+			servedHashes = append(servedHashes, hashes[i]...)
 			indexed[a.ID] = a.Hash
 			if ac, ok := ix.split[a.ID]; ok && ac.Hash == a.Hash {
 				known[a.ID] = ac
@@ -115,22 +125,33 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 			served = append(served, v.article)
 			servedChunks = append(servedChunks, v.chunks...)
 			hs := chunkHashes(v.chunks)
+			servedHashes = append(servedHashes, hs...)
 			previousHashes = append(previousHashes, hs...)
 			if _, have := known[a.ID]; !have && ok && v.article.Hash == h {
 				known[a.ID] = cutChunks(h, v.chunks, hs)
 			}
 		}
 	}
-	st, err := ix.build(ctx, served, servedChunks, ix.vectors)
+	st, err := ix.build(ctx, served, servedChunks, servedHashes, ix.vectors)
 	if err != nil {
 		return rep, err
 	}
 
-	// Keep the vectors of what is served and of what is wanted.
+	// Keep the vectors of what is served (the state's rows) and of what
+	// is wanted. A vector kept for a chunk not served is copied out of
+	// any array it shares with others (an older state's rows, the
+	// snapshot's), so that the array can be freed.
 	keep := make(map[string][]float32, len(servedChunks))
+	for i, h := range servedHashes {
+		keep[h] = st.vec.row(i)
+	}
+	distinct := len(keep) // texts served
 	keepVector := func(h string) {
+		if _, ok := keep[h]; ok {
+			return
+		}
 		if v, ok := ix.vectors[h]; ok {
-			keep[h] = v
+			keep[h] = slices.Clip(slices.Clone(v))
 		}
 	}
 	for _, hs := range hashes {
@@ -146,8 +167,13 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	for _, h := range previousHashes {
 		keepVector(h)
 	}
-	changed := ix.unsaved || len(keep) != len(ix.vectors) || !maps.Equal(indexed, ix.indexed)
-	ix.vectors, ix.indexed, ix.split = keep, indexed, known
+	// A snapshot whose rows could not be scanned in place (written in
+	// another order) is rewritten in the state's, for the next start:
+	// unless two chunks share a text (and a vector), which the rows of a
+	// file, each vector once, cannot follow.
+	reorder := len(ix.rows) > 0 && !st.adopted && len(servedHashes) > 0 && distinct == len(servedHashes)
+	changed := ix.unsaved || reorder || len(keep) != len(ix.vectors) || !maps.Equal(indexed, ix.indexed)
+	ix.vectors, ix.indexed, ix.split, ix.rows = keep, indexed, known, nil
 	ix.mu.Lock()
 	ix.st = st
 	ix.mu.Unlock()
@@ -304,7 +330,7 @@ func chunkHashes(cs []Chunk) []string {
 // removes the journal it supersedes and any temporary files of killed
 // writes. It returns an error wrapping ErrNotSaved, also logged.
 func (ix *Index) save() error {
-	err := writeSnapshot(ix.path, &snapshot{Identity: ix.id, Split: ix.opt.Split, Articles: ix.indexed, Chunks: ix.split, Vectors: ix.vectors})
+	err := writeSnapshot(ix.path, &snapshot{Identity: ix.id, Split: ix.opt.Split, Articles: ix.indexed, Chunks: ix.split, Vectors: ix.vectors, Order: ix.current().hashes})
 	if err != nil {
 		// The index is up to date in memory; the journal keeps what it
 		// holds for the next start.

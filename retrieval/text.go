@@ -2,10 +2,10 @@ package retrieval
 
 import (
 	"strings"
-
-	"github.com/kljensen/snowball/english"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
 )
 
 // Terms returns the normalised content terms of s, in order: lower-cased
@@ -41,19 +41,36 @@ func termsMemo(s string, memo map[string]string) []string {
 // year, old).
 func Words(s string) []string {
 	var out []string
-	var b strings.Builder
+	scanWords(s, nil, func(w []byte) { out = append(out, string(w)) })
+	return out
+}
+
+// scanWords calls emit with each word of s, as Words splits them, in a
+// buffer that is reused after emit returns; it returns the buffer (buf
+// grown) for the next call. It allocates nothing of its own, so that
+// indexing many texts costs no garbage per word.
+func scanWords(s string, buf []byte, emit func(w []byte)) []byte {
+	b := buf[:0]
 	flush := func() {
-		if b.Len() > 0 {
-			out = append(out, b.String())
-			b.Reset()
+		if len(b) > 0 {
+			emit(b)
+			b = b[:0]
 		}
 	}
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
 		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
-		case (r == '\'' || r == '’') && b.Len() > 0:
+		case isASCIIWordByte(r):
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b = append(b, byte(r))
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		case (r == '\'' || r == '’') && len(b) > 0:
 			// Possessive or contraction: skip "'s", keep other letters attached.
 			next, n := utf8.DecodeRuneInString(s[i+size:])
 			if (next == 's' || next == 'S') && !isWordRune(s, i+size+n) {
@@ -64,9 +81,9 @@ func Words(s string) []string {
 			if !unicode.IsLetter(next) {
 				flush()
 			}
-		case r == '.' && b.Len() > 0 && isInitialism(s, i, b.String()):
+		case r == '.' && len(b) > 0 && isInitialism(s, i, string(b)):
 			// "U.N." and "U.S." read as the words "un" and "us".
-		case r == ',' && b.Len() > 0 && isDigitString(b.String()):
+		case r == ',' && len(b) > 0 && isDigitString(string(b)):
 			// Thousands separator: "2,500" stays one number.
 			next, _ := utf8.DecodeRuneInString(s[i+size:])
 			if !unicode.IsDigit(next) {
@@ -78,7 +95,13 @@ func Words(s string) []string {
 		i += size
 	}
 	flush()
-	return out
+	return b
+}
+
+// isASCIIWordByte reports whether r is an ASCII letter or digit, the
+// ASCII runes unicode.IsLetter or unicode.IsDigit accept.
+func isASCIIWordByte(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
 }
 
 // isInitialism reports whether the period at s[i] sits inside a dotted
