@@ -89,7 +89,13 @@ func Split(a corpus.Article, opt SplitOptions) []Chunk {
 		p.emit()
 	}
 	chunks := make([]Chunk, len(p.out))
+	at := 0
 	for i, text := range p.out {
+		// A chunk that is a span of the body, the usual case, is given
+		// the body's memory rather than the joined copy.
+		if sp, ok := spanIn(a.Body, text, at); ok {
+			text, at = a.Body[sp.off:sp.off+sp.n], int(sp.off)
+		}
 		chunks[i] = Chunk{
 			ID:        fmt.Sprintf("%s#%d", a.ID, i),
 			ArticleID: a.ID,

@@ -1,8 +1,10 @@
 package retrieval
 
 import (
+	"math"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/situationbot/bot/corpus"
@@ -10,18 +12,33 @@ import (
 
 // articleChunks is what Split cut from one version of an article, kept in
 // the index and its snapshot so that an unchanged article is never split
-// again: the text and the Chunk.Hash of each chunk, by ordinal.
+// again: the text and the Chunk.Hash of each chunk, by ordinal. A chunk's
+// text is usually a span of the article's body, and is kept as one: its
+// text is then the body's own memory, not a copy, in the index and in the
+// snapshot.
 type articleChunks struct {
-	Hash   string // corpus.Article.Hash of the version they were cut from
-	Texts  []string
+	Hash   string   // corpus.Article.Hash of the version they were cut from
+	Texts  []string // a chunk's text; "" where Spans holds it
+	Spans  []span   // where a chunk's text is in the body; n == 0: in Texts
 	Hashes []string
 }
 
+// span is where a chunk's text lies in its article's Body, in bytes.
+type span struct{ off, n uint32 }
+
 // chunksOf returns the chunks of a, which must be the version ac was cut
-// from: equal to Split(a, opt) for the options ac was cut with.
-func (ac articleChunks) chunksOf(a corpus.Article) []Chunk {
-	cs := make([]Chunk, len(ac.Texts))
-	for i, t := range ac.Texts {
+// from: equal to Split(a, opt) for the options ac was cut with. It reports
+// false when a span does not fit a's body (then a must be split again).
+func (ac articleChunks) chunksOf(a corpus.Article) ([]Chunk, bool) {
+	cs := make([]Chunk, len(ac.Hashes))
+	for i := range cs {
+		t := ac.Texts[i]
+		if sp := ac.span(i); sp.n > 0 {
+			if uint64(sp.off)+uint64(sp.n) > uint64(len(a.Body)) {
+				return nil, false
+			}
+			t = a.Body[sp.off : sp.off+sp.n]
+		}
 		cs[i] = Chunk{
 			ID:        a.ID + "#" + strconv.Itoa(i),
 			ArticleID: a.ID,
@@ -32,16 +49,48 @@ func (ac articleChunks) chunksOf(a corpus.Article) []Chunk {
 			Text:      t,
 		}
 	}
-	return cs
+	return cs, true
 }
 
-// cutChunks returns what the chunks cs of an article keep in articleChunks.
-func cutChunks(hash string, cs []Chunk, hashes []string) articleChunks {
-	ac := articleChunks{Hash: hash, Texts: make([]string, len(cs)), Hashes: hashes}
+// span returns where chunk i is in the body, if Spans says (a snapshot of
+// format v2 does not).
+func (ac articleChunks) span(i int) span {
+	if i < len(ac.Spans) {
+		return ac.Spans[i]
+	}
+	return span{}
+}
+
+// spanned reports whether ac knows the spans of its chunks: it was cut by
+// this version (cutChunks) or read from a snapshot that keeps them.
+func (ac articleChunks) spanned() bool { return len(ac.Spans) == len(ac.Hashes) }
+
+// cutChunks returns what the chunks cs of article a keep in articleChunks.
+func cutChunks(a corpus.Article, cs []Chunk, hashes []string) articleChunks {
+	ac := articleChunks{Hash: a.Hash, Texts: make([]string, len(cs)), Spans: make([]span, len(cs)), Hashes: hashes}
+	at := 0
 	for i, c := range cs {
+		if sp, ok := spanIn(a.Body, c.Text, at); ok {
+			ac.Spans[i], at = sp, int(sp.off)
+			continue
+		}
 		ac.Texts[i] = c.Text
 	}
 	return ac
+}
+
+// spanIn finds text in body at or after byte from: chunks come in order,
+// each starting at or after the one before (overlapping it by a sentence
+// at most), so searching from the last span's start finds each at once.
+func spanIn(body, text string, from int) (span, bool) {
+	if text == "" || from > len(body) || len(body) > math.MaxUint32 {
+		return span{}, false
+	}
+	i := strings.Index(body[from:], text)
+	if i < 0 {
+		return span{}, false
+	}
+	return span{off: uint32(from + i), n: uint32(len(text))}, true
 }
 
 // chunkArticles returns the chunks of every article and their hashes:
@@ -55,8 +104,10 @@ func chunkArticles(arts []corpus.Article, known map[string]articleChunks, opt Sp
 	var todo []int
 	for i, a := range arts {
 		if ac, ok := known[a.ID]; ok && ac.Hash == a.Hash {
-			chunks[i], hashes[i] = ac.chunksOf(a), ac.Hashes
-			continue
+			if cs, ok := ac.chunksOf(a); ok {
+				chunks[i], hashes[i] = cs, ac.Hashes
+				continue
+			}
 		}
 		todo = append(todo, i)
 	}

@@ -62,7 +62,7 @@ func TestRestoredChunksEqualSplit(t *testing.T) {
 				if !ok {
 					t.Fatalf("snapshot lacks the chunks of %s", a.ID)
 				}
-				if got := ac.chunksOf(a); !reflect.DeepEqual(got, cs) {
+				if got, ok := ac.chunksOf(a); !ok || !reflect.DeepEqual(got, cs) {
 					t.Errorf("restored chunks of %s differ from Split:\n got %+v\nwant %+v", a.ID, got, cs)
 				}
 				if !reflect.DeepEqual(ac.Hashes, chunkHashes(cs)) {

@@ -154,7 +154,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		} else {
 			lg.Info("split options or rules changed since the snapshot: articles split again, vectors kept", "path", ix.path)
 		}
-		ix.unsaved = len(ix.split) != len(ix.indexed)
+		ix.unsaved = len(ix.split) != len(ix.indexed) || snap.Older
 		lg.Debug("embedding snapshot loaded", "path", ix.path, "vectors", len(snap.Vectors), "articles", len(snap.Articles), "split", len(ix.split))
 	}
 	ix.jr = &journal{path: journalPath(ix.path), id: ix.id}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // TestStartScansSnapshotInPlace: a start with the corpus of the last save
@@ -102,4 +103,50 @@ func passageIDs(ps []Passage) []string {
 		out = append(out, p.ID)
 	}
 	return out
+}
+
+// TestChunksShareTheBody: a chunk that is a span of its article's body is
+// that span of the body's memory, not a copy, whether Split cut it or a
+// snapshot restored it.
+func TestChunksShareTheBody(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	arts := loadCorpus(t)
+	within := func(c Chunk, body string) bool {
+		p, b := uintptr(unsafe.Pointer(unsafe.StringData(c.Text))), uintptr(unsafe.Pointer(unsafe.StringData(body)))
+		return p >= b && p+uintptr(len(c.Text)) <= b+uintptr(len(body))
+	}
+	shared, total := 0, 0
+	for _, a := range arts {
+		for _, c := range Split(a, DefaultSplitOptions) {
+			total++
+			if within(c, a.Body) {
+				shared++
+			}
+		}
+	}
+	if shared == 0 {
+		t.Fatalf("Split: none of %d chunks shares its article's body", total)
+	}
+	emb := NewLocalEmbedder(132)
+	if _, err := Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	ix := Open(discard(), emb, dir, Options{})
+	if rep, err := ix.Sync(ctx, arts, nil); err != nil || rep.Split != 0 {
+		t.Fatalf("restart: split %d, err %v", rep.Split, err)
+	}
+	bodies := map[string]string{}
+	for _, a := range arts {
+		bodies[a.ID] = a.Body
+	}
+	restored := 0
+	for _, c := range ix.current().chunks {
+		if within(c, bodies[c.ArticleID]) {
+			restored++
+		}
+	}
+	if restored != shared {
+		t.Errorf("restored from the snapshot, %d chunks share their article's body; Split shares %d", restored, shared)
+	}
 }

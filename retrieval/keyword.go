@@ -2,21 +2,28 @@ package retrieval
 
 import (
 	"container/heap"
+	"encoding/binary"
 	"math"
 	"sort"
 )
 
 // keywordIndex scores chunks against a query with Okapi BM25 over Terms.
-// Terms are numbered: the postings of term t are postings[dict[t]]. It is
-// immutable once built, so searches need no lock.
+// Terms are numbered (dict), and the postings of term t, in document
+// order, are data[start[t]:start[t+1]]: for each document, the uvarint of
+// its number less the previous one's (the first's less -1) and the uvarint
+// of the term's frequency in it, about 2.5 bytes a posting where a pair of
+// int32 would take 8. It is immutable once built, so searches need no lock.
 type keywordIndex struct {
-	ids      []string // chunk IDs by document number
-	lengths  []int32  // terms per document
-	dict     map[string]int32
-	postings [][]posting // by term number, in document order
-	avgLen   float64
+	ids     []string // chunk IDs by document number
+	lengths []int32  // terms per document
+	dict    map[string]int32
+	df      []int32 // documents per term number
+	start   []int   // len(df)+1 offsets into data
+	data    []byte
+	avgLen  float64
 }
 
+// posting is one document of a term's postings, decoded.
 type posting struct {
 	doc int32
 	tf  int32
@@ -77,45 +84,58 @@ type termPart struct {
 func assemble(ids []string, parts []termPart) *keywordIndex {
 	k := &keywordIndex{ids: ids, lengths: make([]int32, 0, len(ids)), dict: map[string]int32{}}
 	remap := make([][]int32, len(parts))
-	var df []int32
 	for p, part := range parts {
 		remap[p] = make([]int32, len(part.names))
 		for i, t := range part.names {
 			id, ok := k.dict[t]
 			if !ok {
-				id = int32(len(df))
+				id = int32(len(k.df))
 				k.dict[t] = id
-				df = append(df, 0)
+				k.df = append(k.df, 0)
 			}
 			remap[p][i] = id
 		}
-		for _, d := range part.docs {
-			for _, t := range d.terms {
-				df[remap[p][t]]++
+	}
+	// Two passes over the documents: the bytes of each term's postings,
+	// then the postings, each in its place.
+	last := make([]int32, len(k.df))
+	each := func(f func(doc, t, tf int32)) {
+		for i := range last {
+			last[i] = -1
+		}
+		doc := int32(0)
+		for p, part := range parts {
+			for _, d := range part.docs {
+				for i, t := range d.terms {
+					f(doc, remap[p][t], d.tfs[i])
+				}
+				doc++
 			}
 		}
 	}
-	total := 0
-	for _, n := range df {
-		total += int(n)
+	size := make([]int, len(k.df))
+	each(func(doc, t, tf int32) {
+		size[t] += uvarintLen(uint64(doc-last[t])) + uvarintLen(uint64(tf))
+		last[t] = doc
+		k.df[t]++
+	})
+	k.start = make([]int, len(k.df)+1)
+	for t, n := range size {
+		k.start[t+1] = k.start[t] + n
 	}
-	all := make([]posting, total)
-	k.postings = make([][]posting, len(df))
-	off := 0
-	for t, n := range df {
-		k.postings[t] = all[off : off : off+int(n)]
-		off += int(n)
-	}
+	k.data = make([]byte, k.start[len(k.df)])
+	at := size // now each term's write position
+	copy(at, k.start[:len(k.df)])
+	each(func(doc, t, tf int32) {
+		at[t] += binary.PutUvarint(k.data[at[t]:], uint64(doc-last[t]))
+		at[t] += binary.PutUvarint(k.data[at[t]:], uint64(tf))
+		last[t] = doc
+	})
 	terms := 0
-	for p, part := range parts {
+	for _, part := range parts {
 		for _, d := range part.docs {
-			doc := int32(len(k.lengths))
 			k.lengths = append(k.lengths, d.length)
 			terms += int(d.length)
-			for i, t := range d.terms {
-				g := remap[p][t]
-				k.postings[g] = append(k.postings[g], posting{doc: doc, tf: d.tfs[i]})
-			}
 		}
 	}
 	if len(ids) > 0 {
@@ -124,19 +144,43 @@ func assemble(ids []string, parts []termPart) *keywordIndex {
 	return k
 }
 
+// uvarintLen is the length of x as a uvarint.
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
 // N is the number of documents.
 func (k *keywordIndex) N() int { return len(k.ids) }
 
 // DF is the number of documents containing term t.
-func (k *keywordIndex) DF(t string) int { return len(k.list(t)) }
-
-// list returns the postings of term t; nil when no document has it.
-func (k *keywordIndex) list(t string) []posting {
+func (k *keywordIndex) DF(t string) int {
 	id, ok := k.dict[t]
 	if !ok {
-		return nil
+		return 0
 	}
-	return k.postings[id]
+	return int(k.df[id])
+}
+
+// each calls f with the postings of term t, in document order.
+func (k *keywordIndex) each(t string, f func(p posting)) {
+	id, ok := k.dict[t]
+	if !ok {
+		return
+	}
+	data := k.data[k.start[id]:k.start[id+1]]
+	doc := int64(-1)
+	for len(data) > 0 {
+		delta, n := binary.Uvarint(data)
+		tf, m := binary.Uvarint(data[n:])
+		data = data[n+m:]
+		doc += int64(delta)
+		f(posting{doc: int32(doc), tf: int32(tf)})
+	}
 }
 
 // IDF is the BM25 inverse document frequency of t (always positive). A term
@@ -164,14 +208,14 @@ func (k *keywordIndex) search(query []string, n int) []scored {
 		}
 		seen[t] = true
 		idf := k.IDF(t)
-		for _, p := range k.list(t) {
+		k.each(t, func(p posting) {
 			tf := float64(p.tf)
 			norm := bm25K1 * (1 - bm25B + bm25B*float64(k.lengths[p.doc])/k.avgLen)
 			if acc[p.doc] == 0 {
 				touched = append(touched, int(p.doc))
 			}
 			acc[p.doc] += idf * tf * (bm25K1 + 1) / (tf + norm)
-		}
+		})
 	}
 	// Keep the best n in a min-heap rather than sorting every match: at
 	// 100k chunks a common term touches half the index.

@@ -33,6 +33,10 @@ type snapshot struct {
 	// in place when they are the chunks' vectors in chunk order).
 	Order []string
 	Rows  []float32
+
+	// Older, when read, says the file is of an older format, to be
+	// rewritten by the next Sync.
+	Older bool
 }
 
 // splitVersion is the version of Split's rules. Bump it whenever Split

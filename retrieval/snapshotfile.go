@@ -17,7 +17,7 @@ import (
 	"github.com/situationbot/bot/internal/atomicfile"
 )
 
-// The snapshot file, format v2, is read as a stream: a header, then framed
+// The snapshot file, format v3, is read as a stream: a header, then framed
 // records, then a SHA-256 trailer, so that loading never holds the file in
 // memory besides what it decodes.
 //
@@ -26,22 +26,30 @@ import (
 //
 //   - 'H', the header, first: the embedder (as in the journal: kind, model
 //     and dimensions separated by NUL bytes), the split options (MaxChars,
-//     OverlapChars) and the numbers of vector and article records to come,
-//     as uvarint-prefixed strings and uvarints;
+//     OverlapChars), the version of Split's rules, and the numbers of
+//     vector and article records to come, as uvarint-prefixed strings and
+//     uvarints;
 //   - 'V', a vector: a 1-byte length, that many bytes of Chunk.Hash, then
-//     the vector as little-endian float32s;
+//     the vector as little-endian float32s; the vectors of the chunks
+//     served come first, in chunk order (see Index.build);
 //   - 'A', an article: its ID and hash, then a 1 if its chunks follow (0 if
-//     not: the next Sync splits it), their number, and for each chunk its
-//     text and Chunk.Hash;
+//     not: the next Sync splits it), their number, and for each chunk
+//     where its text is (the length in bytes of the span of the article's
+//     body that it is, and the span's offset; or 0 and the text itself)
+//     and its Chunk.Hash;
 //   - 'E', the end, last.
 //
 // Then the 32-byte SHA-256 of everything before it, and the end of the file.
-// Nothing decoded is used until the trailer has been checked.
-const snapshotMagic = "situationbot-embeddings-v2\n"
+// Nothing decoded is used until the trailer has been checked. Format v2 is
+// the same but for the chunks, each its text and hash; it is still read.
+const snapshotMagic = "situationbot-embeddings-v3\n"
+
+// snapshotMagicV2 starts the snapshots of format v2 (see snapshotMagic).
+const snapshotMagicV2 = "situationbot-embeddings-v2\n"
 
 // snapshotMagicV1 starts the snapshots of format v1: one gob of the whole
 // snapshot, without chunks. They are still read (the vectors are kept) and
-// rewritten in format v2 by the next Sync.
+// rewritten in the current format by the next Sync.
 const snapshotMagicV1 = "situationbot-embeddings-v1\n"
 
 // errSnapshotV1 is wrapped by readSnapshot's error when it read a snapshot
@@ -76,16 +84,17 @@ func readSnapshot(path string, want Identity) (*snapshot, error) {
 	switch {
 	case err == nil && string(magic) == snapshotMagicV1:
 		return readSnapshotV1(path, br, want)
-	case err != nil || string(magic) != snapshotMagic:
+	case err != nil || string(magic) != snapshotMagic && string(magic) != snapshotMagicV2:
 		return nil, fmt.Errorf("%w: %s: bad header", ErrCorruptSnapshot, path)
 	}
 	// Hash exactly the bytes consumed before the trailer.
 	h := sha256.New()
-	sr := &snapshotReader{r: io.TeeReader(br, h), left: info.Size() - sha256.Size}
+	sr := &snapshotReader{r: io.TeeReader(br, h), left: info.Size() - sha256.Size, v2: string(magic) == snapshotMagicV2}
 	s, err := sr.read(want)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSnapshot, path, err)
 	}
+	s.Older = sr.v2
 	var trailer [sha256.Size + 1]byte
 	if n, _ := io.ReadFull(br, trailer[:]); n != sha256.Size || !bytes.Equal(trailer[:sha256.Size], h.Sum(nil)) {
 		return nil, fmt.Errorf("%w: %s: checksum mismatch", ErrCorruptSnapshot, path)
@@ -93,11 +102,12 @@ func readSnapshot(path string, want Identity) (*snapshot, error) {
 	return s, nil
 }
 
-// snapshotReader decodes the frames of a v2 snapshot.
+// snapshotReader decodes the frames of a v3 or v2 snapshot.
 type snapshotReader struct {
 	r    io.Reader
 	left int64  // bytes before the trailer not read yet
 	buf  []byte // the last frame's payload, reused
+	v2   bool   // chunks are texts, not spans
 }
 
 // frame reads the next frame's payload, which is valid until the next call.
@@ -169,7 +179,7 @@ func (sr *snapshotReader) read(want Identity) (*snapshot, error) {
 				return nil, err
 			}
 		case recArticle:
-			if err := s.decodeArticle(p[1:]); err != nil {
+			if err := s.decodeArticle(p[1:], sr.v2); err != nil {
 				return nil, err
 			}
 		case recEnd:
@@ -189,8 +199,9 @@ func (sr *snapshotReader) read(want Identity) (*snapshot, error) {
 	}
 }
 
-// decodeArticle adds the article record p (without its kind) to s.
-func (s *snapshot) decodeArticle(p []byte) error {
+// decodeArticle adds the article record p (without its kind) to s; v2
+// says it is of format v2.
+func (s *snapshot) decodeArticle(p []byte, v2 bool) error {
 	d := decoder{p: p}
 	id, hash := d.str(), d.str()
 	if d.byte() == 1 {
@@ -199,8 +210,29 @@ func (s *snapshot) decodeArticle(p []byte) error {
 			return fmt.Errorf("article %s: %d chunks in %d bytes", id, n, len(p))
 		}
 		ac := articleChunks{Hash: hash, Texts: make([]string, n), Hashes: make([]string, n)}
-		for i := range ac.Texts {
-			ac.Texts[i], ac.Hashes[i] = d.str(), d.str()
+		if !v2 {
+			ac.Spans = make([]span, n)
+		}
+		for i := range ac.Hashes {
+			size := uint64(0)
+			if !v2 {
+				size = d.uvarint()
+			}
+			switch {
+			case size == 0:
+				ac.Texts[i] = d.str()
+			case size > math.MaxUint32:
+				d.err = fmt.Errorf("span of %d bytes", size)
+			default:
+				off := d.uvarint()
+				if off > math.MaxUint32-size {
+					d.err = fmt.Errorf("span of %d bytes at %d", size, off)
+				}
+				if d.err == nil {
+					ac.Spans[i] = span{off: uint32(off), n: uint32(size)}
+				}
+			}
+			ac.Hashes[i] = d.str()
 		}
 		s.Chunks[id] = ac
 	}
@@ -215,51 +247,6 @@ func (s *snapshot) decodeArticle(p []byte) error {
 	}
 	s.Articles[id] = hash
 	return nil
-}
-
-// decoder reads uvarints and uvarint-prefixed strings; the first error
-// sticks and later reads return zero values.
-type decoder struct {
-	p   []byte
-	err error
-}
-
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	x, n := binary.Uvarint(d.p)
-	if n <= 0 {
-		d.err = errors.New("bad number")
-		return 0
-	}
-	d.p = d.p[n:]
-	return x
-}
-
-func (d *decoder) byte() byte {
-	if d.err == nil && len(d.p) == 0 {
-		d.err = errors.New("short record")
-	}
-	if d.err != nil {
-		return 0
-	}
-	b := d.p[0]
-	d.p = d.p[1:]
-	return b
-}
-
-func (d *decoder) str() string {
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.p)) {
-		d.err = errors.New("short record")
-	}
-	if d.err != nil {
-		return ""
-	}
-	s := string(d.p[:n])
-	d.p = d.p[n:]
-	return s
 }
 
 // writeSnapshot writes s to path atomically (see internal/atomicfile): a
@@ -314,7 +301,13 @@ func writeSnapshot(path string, s *snapshot) error {
 				p = append(p, 1)
 				p = binary.AppendUvarint(p, uint64(len(ac.Texts)))
 				for i, t := range ac.Texts {
-					p = appendStr(p, t)
+					if sp := ac.span(i); sp.n > 0 {
+						p = binary.AppendUvarint(p, uint64(sp.n))
+						p = binary.AppendUvarint(p, uint64(sp.off))
+					} else {
+						p = append(p, 0)
+						p = appendStr(p, t)
+					}
 					p = appendStr(p, ac.Hashes[i])
 				}
 			} else {
@@ -333,32 +326,6 @@ func writeSnapshot(path string, s *snapshot) error {
 		}
 		return nil
 	})
-}
-
-// vectorOrder is the order writeSnapshot writes the vectors of s in: the
-// hashes of s.Order that have one (each once), then the rest, sorted.
-func vectorOrder(s *snapshot) []string {
-	out := make([]string, 0, len(s.Vectors))
-	done := make(map[string]bool, len(s.Order))
-	for _, h := range s.Order {
-		if _, ok := s.Vectors[h]; ok && !done[h] {
-			done[h] = true
-			out = append(out, h)
-		}
-	}
-	rest := len(out)
-	for h := range s.Vectors {
-		if !done[h] {
-			out = append(out, h)
-		}
-	}
-	slices.Sort(out[rest:])
-	return out
-}
-
-func appendStr(p []byte, s string) []byte {
-	p = binary.AppendUvarint(p, uint64(len(s)))
-	return append(p, s...)
 }
 
 // snapshotV1 is the gob of a format v1 snapshot.

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
+	"math"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/situationbot/bot/corpus"
 )
 
 // TestSnapshotV1Migrates: a snapshot of format v1 (one gob, no chunks)
@@ -85,7 +90,7 @@ func TestSnapshotStreamDamage(t *testing.T) {
 		{"byte after the trailer", append(bytes.Clone(good), 0), ""},
 		{"no end record", append(bytes.Clone(good[:endRecord]), good[n-sha256.Size:]...), ""},
 		{"vector flipped", flip(good, len(snapshotMagic)+200), ""},
-		{"magic of v3", append([]byte("situationbot-embeddings-v3\n"), good[len(snapshotMagic):]...), "bad header"},
+		{"magic of v4", append([]byte("situationbot-embeddings-v4\n"), good[len(snapshotMagic):]...), "bad header"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,4 +117,97 @@ func flip(b []byte, i int) []byte {
 	c := bytes.Clone(b)
 	c[i] ^= 0xff
 	return c
+}
+
+// TestSnapshotV2Read: a snapshot of format v2 (chunk texts, not spans)
+// serves the next start, which neither splits nor embeds, and is
+// rewritten in the current format, with spans.
+func TestSnapshotV2Read(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	arts := loadCorpus(t)
+	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(132)}
+	if _, err := Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	emb.take()
+	path := snapshotPath(dir, emb.Identity())
+	snap, err := readSnapshot(path, emb.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, encodeV2(t, snap, arts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil)
+	if err != nil || emb.take() != 0 || rep.Split != 0 {
+		t.Fatalf("start on a v2 snapshot: split %d, err %v; want nothing split or embedded", rep.Split, err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(b, []byte(snapshotMagic)) {
+		t.Fatalf("the v2 snapshot was not rewritten in the current format (%v)", err)
+	}
+	again, err := readSnapshot(path, emb.Identity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := 0
+	for _, a := range arts {
+		ac := again.Chunks[a.ID]
+		for i := range ac.Hashes {
+			if ac.span(i).n > 0 {
+				spans++
+			}
+		}
+		if got, ok := ac.chunksOf(a); !ok || !reflect.DeepEqual(got, Split(a, DefaultSplitOptions)) {
+			t.Errorf("rewritten chunks of %s differ from Split", a.ID)
+		}
+	}
+	if spans == 0 {
+		t.Error("the rewritten snapshot keeps no chunk as a span of its article")
+	}
+}
+
+// encodeV2 writes s in format v2, its chunk texts resolved against arts.
+func encodeV2(t *testing.T, s *snapshot, arts []corpus.Article) []byte {
+	t.Helper()
+	var out []byte
+	frame := func(p []byte) {
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(p)))
+		out = append(out, p...)
+	}
+	out = append(out, snapshotMagicV2...)
+	p := appendStr([]byte{recHeader}, identityRecord(s.Identity))
+	for _, x := range []int{s.Split.MaxChars, s.Split.OverlapChars, s.SplitVersion, len(s.Vectors), len(s.Articles)} {
+		p = binary.AppendUvarint(p, uint64(x))
+	}
+	frame(p)
+	// The vectors in chunk order, as the current format writes them, so
+	// that only the format calls for the rewrite.
+	for _, a := range arts {
+		s.Order = append(s.Order, s.Chunks[a.ID].Hashes...)
+	}
+	for _, h := range vectorOrder(s) {
+		v := s.Vectors[h]
+		p = append([]byte{recVector, byte(len(h))}, h...)
+		for _, x := range v {
+			p = binary.LittleEndian.AppendUint32(p, math.Float32bits(x))
+		}
+		frame(p)
+	}
+	for _, a := range arts {
+		cs, ok := s.Chunks[a.ID].chunksOf(a)
+		if !ok {
+			t.Fatalf("no chunks of %s", a.ID)
+		}
+		p = appendStr(appendStr([]byte{recArticle}, a.ID), s.Articles[a.ID])
+		p = binary.AppendUvarint(append(p, 1), uint64(len(cs)))
+		for i, c := range cs {
+			p = appendStr(appendStr(p, c.Text), s.Chunks[a.ID].Hashes[i])
+		}
+		frame(p)
+	}
+	frame([]byte{recEnd})
+	sum := sha256.Sum256(out)
+	return append(out, sum[:]...)
 }

@@ -103,10 +103,10 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 			servedChunks = append(servedChunks, chunks[i]...)
 			servedHashes = append(servedHashes, hashes[i]...)
 			indexed[a.ID] = a.Hash
-			if ac, ok := ix.split[a.ID]; ok && ac.Hash == a.Hash {
+			if ac, ok := ix.split[a.ID]; ok && ac.Hash == a.Hash && ac.spanned() {
 				known[a.ID] = ac
 			} else {
-				known[a.ID] = cutChunks(a.Hash, chunks[i], hashes[i])
+				known[a.ID] = cutChunks(a, chunks[i], hashes[i])
 			}
 			continue
 		}
@@ -128,7 +128,7 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 			servedHashes = append(servedHashes, hs...)
 			previousHashes = append(previousHashes, hs...)
 			if _, have := known[a.ID]; !have && ok && v.article.Hash == h {
-				known[a.ID] = cutChunks(h, v.chunks, hs)
+				known[a.ID] = cutChunks(v.article, v.chunks, hs)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -50,9 +51,22 @@ func TestIndexChunksEqualsTerms(t *testing.T) {
 		}
 	}
 	// And the reference itself counts what Terms says.
-	d := want.dict[Stem("evacuated")]
-	if df := want.DF("evacu"); df == 0 || df != len(want.postings[d]) {
-		t.Errorf("DF(evacu) = %d, want the evacuation chunks", df)
+	term := Stem("evacuated")
+	var docs []int
+	for d, ts := range terms {
+		if slices.Contains(ts, term) {
+			docs = append(docs, d)
+		}
+	}
+	var got []int
+	want.each(term, func(p posting) {
+		got = append(got, int(p.doc))
+		if n := int32(countOf(terms[p.doc], term)); p.tf != n {
+			t.Errorf("document %d: tf(%s) = %d, want %d", p.doc, term, p.tf, n)
+		}
+	})
+	if len(docs) == 0 || !slices.Equal(got, docs) || want.DF(term) != len(docs) {
+		t.Errorf("postings of %q = %v (DF %d), want %v", term, got, want.DF(term), docs)
 	}
 }
 
@@ -125,4 +139,14 @@ func refWords(s string) []string {
 	}
 	flush()
 	return out
+}
+
+func countOf(ts []string, t string) int {
+	n := 0
+	for _, x := range ts {
+		if x == t {
+			n++
+		}
+	}
+	return n
 }
