@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/situationbot/bot/corpus"
@@ -322,16 +323,45 @@ func splitParagraphs(body string) [][]unit {
 }
 
 // Paragraphs splits text at blank lines and joins the lines of each
-// paragraph with spaces.
+// paragraph with spaces. A paragraph already spaced so (the usual case) is
+// returned as the span of text it is, not a copy.
 func Paragraphs(text string) []string {
 	var out []string
 	for _, block := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-		p := strings.Join(strings.Fields(block), " ")
+		p := block
+		if !singleSpaced(block) {
+			p = strings.Join(strings.Fields(block), " ")
+		}
 		if p != "" {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// singleSpaced reports whether strings.Join(strings.Fields(s), " ") is s:
+// no space (unicode.IsSpace) at either end, and every space a single ' '.
+func singleSpaced(s string) bool {
+	prevSpace := true // at the start, a space is not allowed
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		switch {
+		case r == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+		case r < utf8.RuneSelf && r != '\t' && r != '\n' && r != '\v' && r != '\f' && r != '\r' || r >= utf8.RuneSelf && !unicode.IsSpace(r):
+			prevSpace = false
+		default:
+			return false
+		}
+		i += size
+	}
+	return !prevSpace || s == ""
 }
 
 // IsHeading reports whether a paragraph reads as a heading or pull quote: one

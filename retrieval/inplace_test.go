@@ -150,3 +150,17 @@ func TestChunksShareTheBody(t *testing.T) {
 		t.Errorf("restored from the snapshot, %d chunks share their article's body; Split shares %d", restored, shared)
 	}
 }
+
+// TestFirstSyncScansEmbeddedRows: the vectors a first sync embeds are
+// written, normalised, into rows in chunk order, which the state scans
+// in place.
+func TestFirstSyncScansEmbeddedRows(t *testing.T) {
+	ix := Open(discard(), randomEmbedder{dims: 40}, "", Options{})
+	if _, err := ix.Sync(context.Background(), loadCorpus(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !ix.current().adopted {
+		t.Fatal("the first sync copied the vectors it embedded")
+	}
+	checkHeldOnce(t, ix)
+}

@@ -22,7 +22,9 @@ type flatVectors struct {
 
 // newFlatVectors returns room for n vectors of dims.
 func newFlatVectors(n, dims int) *flatVectors {
-	return &flatVectors{dims: dims, data: make([]float32, n*dims)}
+	f := &flatVectors{dims: dims, data: make([]float32, n*dims)}
+	adviseHuge(f.data)
+	return f
 }
 
 // Len is the number of rows.
@@ -278,4 +280,23 @@ func normalizeInPlace(v []float32) {
 	for i := range v {
 		v[i] /= norm
 	}
+}
+
+// normalizeInto writes Normalize(v) into dst, of v's length, and returns
+// dst: the same float64 arithmetic, without a copy of its own.
+func normalizeInto(dst, v []float32) []float32 {
+	var sum float64
+	for _, x := range v {
+		sum += float64(x) * float64(x)
+	}
+	if sum == 0 {
+		clear(dst)
+		dst[0] = 1
+		return dst
+	}
+	n := math.Sqrt(sum)
+	for i, x := range v {
+		dst[i] = float32(float64(x) / n)
+	}
+	return dst
 }

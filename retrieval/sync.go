@@ -244,6 +244,16 @@ func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, hashes [][]
 			}
 		}
 	}
+	// The vectors go into rows in the order embedded, which on a first
+	// sync is chunk order: build then scans them in place (see inPlace).
+	var rows []float32
+	if len(todo) > 0 {
+		rows = make([]float32, len(todo)*ix.id.Dims)
+		adviseHuge(rows)
+		if ix.rows == nil {
+			ix.rows = rows
+		}
+	}
 	checkpoint := ix.jr != nil
 	done := 0
 	for b := 0; b < len(todo); b += ix.opt.BatchSize {
@@ -267,7 +277,8 @@ func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, hashes [][]
 		}
 		hashes := todoHashes[b : b+len(batch)]
 		for j := range batch {
-			vecs[j] = Normalize(vecs[j])
+			row := (b + j) * ix.id.Dims
+			vecs[j] = normalizeInto(rows[row:row+ix.id.Dims:row+ix.id.Dims], vecs[j])
 			ix.vectors[hashes[j]] = vecs[j]
 		}
 		ix.unsaved = true

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -149,4 +150,59 @@ func countOf(ts []string, t string) int {
 		}
 	}
 	return n
+}
+
+// TestParagraphsEqualsReference: Paragraphs, which keeps paragraphs
+// already single-spaced as they are, gives what normalising every one
+// gives.
+func TestParagraphsEqualsReference(t *testing.T) {
+	texts := []string{"", " ", "a", " a", "a ", "a  b", "a\tb", "a\u00a0b", "a\u2009b\n\nc", "x\r\n\r\ny", "\xff \xfe", "a\u0085b", "one.\n\n\n\ntwo. three\nfour"}
+	g := newNewsGen(5)
+	for i := range 50 {
+		texts = append(texts, g.article(i).Body)
+	}
+	for _, a := range loadCorpus(t) {
+		texts = append(texts, a.Body)
+	}
+	for _, s := range texts {
+		if got, want := Paragraphs(s), refParagraphs(s); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Paragraphs(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// FuzzParagraphs checks Paragraphs against the reference on any input.
+func FuzzParagraphs(f *testing.F) {
+	for _, s := range []string{"a  b\n\nc", " x\u00a0y\t", "\r\n\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Paragraphs(s), refParagraphs(s); !reflect.DeepEqual(got, want) {
+			t.Fatalf("Paragraphs(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// refParagraphs is Paragraphs normalising every paragraph: the reference.
+func refParagraphs(text string) []string {
+	var out []string
+	for _, block := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		if p := strings.Join(strings.Fields(block), " "); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestNormalizeInto: normalizeInto writes what Normalize returns, bit for
+// bit.
+func TestNormalizeInto(t *testing.T) {
+	emb := randomEmbedder{dims: 37}
+	vs, _ := emb.Embed(context.Background(), []string{"a", "bb", "some text", ""})
+	vs = append(vs, make([]float32, 37))
+	for _, v := range vs {
+		if got, want := normalizeInto(make([]float32, len(v)), v), Normalize(v); !slices.Equal(got, want) {
+			t.Errorf("normalizeInto(%v) = %v, want %v", v[:3], got[:3], want[:3])
+		}
+	}
 }
