@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -123,4 +124,37 @@ func firstDiff(a, b []float32) string {
 		}
 	}
 	return ""
+}
+
+// TestLocalEmbedderEvicting checks that the vectors do not depend on what
+// the word cache holds: with a cache of a word or two per shard, which
+// drops words all the time, several concurrent Embed calls still match the
+// reference.
+func TestLocalEmbedderEvicting(t *testing.T) {
+	texts := matchTexts(t, 100)
+	e := NewLocalEmbedder(0)
+	e.words = newWordCache(e.sif, 2*wordCacheShards)
+	want := make([][]float32, len(texts))
+	for i, s := range texts {
+		want[i] = refVector(e, s, nil, nil)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g * 16; i < len(texts); i += 64 {
+				got, err := e.Embed(context.Background(), texts[i:min(i+64, len(texts))])
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for j, v := range got {
+					if !equalBits(v, want[i+j]) {
+						t.Errorf("text %d (%.60q) differs from the reference%s", i+j, texts[i+j], firstDiff(v, want[i+j]))
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -1,0 +1,198 @@
+package retrieval
+
+import "sync"
+
+// embedScratch is the memory one Embed worker reuses from text to text:
+// the text's words, the lexical features and the SIF words being summed,
+// and the float64 vector before it is rounded to float32.
+type embedScratch struct {
+	words []*embedWord // the text's words, in order
+	feats featureSet
+	sif   sifSet
+	v     []float64
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(embedScratch) }}
+
+// vector returns s.v resized to n and zeroed.
+func (s *embedScratch) vector(n int) []float64 {
+	if cap(s.v) < n {
+		s.v = make([]float64, n)
+	}
+	s.v = s.v[:n]
+	clear(s.v)
+	return s.v
+}
+
+// hashed adds the lexical block of s.words to v (zeroed), not normalised:
+// each term's word feature, the bigram with the previous term, and its
+// character 4-grams, in the order the text has them, exactly as hashed
+// does for the terms of the text; n bounds the number of features.
+func (s *embedScratch) hashed(v []float64, n int) {
+	fs := &s.feats
+	fs.reset(n)
+	var prev *embedWord
+	for _, w := range s.words {
+		if !w.term {
+			continue
+		}
+		fs.add(w.wordHash, 1, 1)
+		if prev != nil {
+			fs.add(fnvString(prev.bigram, w.stem), 1, 0.5)
+		}
+		for _, g := range w.grams {
+			fs.add(g, w.gramTF, 0.5)
+		}
+		prev = w
+	}
+	dims := uint64(len(v))
+	for _, f := range fs.list {
+		var idx int
+		if dims&(dims-1) == 0 {
+			idx = int(f.hash & (dims - 1)) // the same as %, for a power of two
+		} else {
+			idx = int(f.hash % dims)
+		}
+		sign := 1.0
+		if f.hash>>63 == 1 {
+			sign = -1
+		}
+		d := dampOne
+		if f.count != 1 {
+			d = damp(f.count)
+		}
+		v[idx] += sign * d * f.scale
+	}
+}
+
+// dampOne is damp(1), the damped count of most features.
+var dampOne = damp(1)
+
+// sifVector adds the SIF vector of s.words to v (zeroed, the lexicon's
+// dimensions long), as sifModel.vector does for the words of the text.
+func (s *embedScratch) sifVector(m *sifModel, v []float64) {
+	ss := &s.sif
+	ss.reset(len(s.words))
+	for _, w := range s.words {
+		if w.sif.vec != nil { // a word without a vector adds nothing
+			ss.add(w)
+		}
+	}
+	m.vectorOf(v, ss.words, ss.counts)
+}
+
+// tableSlot is a slot of an open-addressing table of indexes keyed by
+// 64-bit hashes; a slot whose gen is not the table's is empty, so that
+// the table empties in O(1) from text to text.
+type tableSlot struct {
+	key uint64
+	gen uint32
+	idx int32
+}
+
+// slotTable is the open-addressing table of featureSet and sifSet,
+// probed linearly and kept at most half full.
+type slotTable struct {
+	slots []tableSlot
+	shift uint // 64 - log2(len(slots))
+	gen   uint32
+}
+
+// reset empties t and sizes it for n keys.
+func (t *slotTable) reset(n int) {
+	size, shift := 64, uint(58)
+	for size < 2*n {
+		size, shift = size*2, shift-1
+	}
+	// Reallocate when too small, or far too large after a very long text
+	// (a large table spreads a short text over more cache lines).
+	if len(t.slots) < size || len(t.slots) > 16*size {
+		t.slots, t.shift, t.gen = make([]tableSlot, size), shift, 0
+	}
+	t.gen++
+	if t.gen == 0 {
+		clear(t.slots)
+		t.gen = 1
+	}
+}
+
+// first returns the position where probing for key starts.
+func (t *slotTable) first(key uint64) uint64 {
+	return (key * 0x9e3779b97f4a7c15) >> t.shift
+}
+
+// feature is a hashed feature: its hash, occurrences and kind weight.
+type feature struct {
+	hash  uint64
+	count float64
+	scale float64
+}
+
+// featureSet accumulates hashed features in the order they first occur,
+// as features does.
+type featureSet struct {
+	table slotTable
+	list  []feature
+}
+
+// reset empties fs for at most n features.
+func (fs *featureSet) reset(n int) {
+	fs.table.reset(n)
+	fs.list = fs.list[:0]
+}
+
+// add counts tf occurrences of feature h, whose kind weighs scale.
+func (fs *featureSet) add(h uint64, tf, scale float64) {
+	t := &fs.table
+	mask := uint64(len(t.slots) - 1)
+	for p := t.first(h); ; p = (p + 1) & mask {
+		s := &t.slots[p]
+		if s.gen != t.gen {
+			*s = tableSlot{key: h, gen: t.gen, idx: int32(len(fs.list))}
+			fs.list = append(fs.list, feature{hash: h, count: tf, scale: scale}) // 0 + tf is tf
+			return
+		}
+		if s.key == h {
+			fs.list[s.idx].count += tf
+			return
+		}
+	}
+}
+
+// sifSet accumulates the distinct words of a text that have vectors, with
+// their counts, in the order they first occur.
+type sifSet struct {
+	table  slotTable
+	seen   []*embedWord
+	words  []*sifWord
+	counts []float64
+}
+
+// reset empties ss for at most n words.
+func (ss *sifSet) reset(n int) {
+	ss.table.reset(n)
+	ss.seen, ss.words, ss.counts = ss.seen[:0], ss.words[:0], ss.counts[:0]
+}
+
+// add counts an occurrence of w. Words are told apart by their text: the
+// same word may come as two entries if the cache dropped and remade it.
+func (ss *sifSet) add(w *embedWord) {
+	t := &ss.table
+	mask := uint64(len(t.slots) - 1)
+	for p := t.first(w.key); ; p = (p + 1) & mask {
+		s := &t.slots[p]
+		if s.gen != t.gen {
+			*s = tableSlot{key: w.key, gen: t.gen, idx: int32(len(ss.seen))}
+			ss.seen = append(ss.seen, w)
+			ss.words = append(ss.words, &w.sif)
+			ss.counts = append(ss.counts, 1)
+			return
+		}
+		if s.key == w.key {
+			if o := ss.seen[s.idx]; o == w || o.word == w.word {
+				ss.counts[s.idx]++
+				return
+			}
+		}
+	}
+}
