@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Identity names an embedder. Vectors from embedders with different
@@ -109,27 +110,27 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 	n := e.vectorLen()
 	out := make([][]float32, len(texts))
 	buf := make([]float32, len(texts)*n)
-	work := func(w, workers int) {
+	// Workers take the next text as they finish one, so that long and
+	// short texts even out; the caller is one of them.
+	var next atomic.Int64
+	work := func() {
 		s := scratchPool.Get().(*embedScratch)
 		defer scratchPool.Put(s)
-		for i := w; i < len(texts); i += workers {
-			if ctx.Err() != nil {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(texts) || ctx.Err() != nil {
 				return
 			}
 			out[i] = buf[i*n : (i+1)*n : (i+1)*n]
 			e.vector(texts[i], s, out[i])
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/16))
-	if workers == 1 {
-		work(0, 1)
-	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() { work(w, workers) })
-		}
-		wg.Wait()
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(texts)/16)) - 1 {
+		wg.Go(work)
 	}
+	work()
+	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -152,18 +153,13 @@ func (e *LocalEmbedder) vectorLen() int {
 // vector embeds text into out (vectorLen long) with the scratch memory s.
 func (e *LocalEmbedder) vector(text string, s *embedScratch, out []float32) {
 	s.words = s.words[:0]
-	features := 0 // at most, for sizing the feature table
 	for _, w := range Words(text) {
-		ew := e.words.get(w)
-		s.words = append(s.words, ew)
-		if ew.term {
-			features += 2 + len(ew.grams)
-		}
+		s.words = append(s.words, e.words.get(w))
 	}
 	v := s.vector(len(out))
 	off := 0
 	if e.hashDims > 0 {
-		s.hashed(v[:e.hashDims], features)
+		s.hashed(v[:e.hashDims])
 		scaled(unitVec(v[:e.hashDims]), e.hashW)
 		off = e.hashDims
 	}

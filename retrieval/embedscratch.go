@@ -7,6 +7,7 @@ import "sync"
 // and the float64 vector before it is rounded to float32.
 type embedScratch struct {
 	words []*embedWord // the text's words, in order
+	occ   []feature    // the lexical features of the text, each occurrence
 	feats featureSet
 	sif   sifSet
 	v     []float64
@@ -27,29 +28,33 @@ func (s *embedScratch) vector(n int) []float64 {
 // hashed adds the lexical block of s.words to v (zeroed), not normalised:
 // each term's word feature, the bigram with the previous term, and its
 // character 4-grams, in the order the text has them, exactly as hashed
-// does for the terms of the text; n bounds the number of features.
-func (s *embedScratch) hashed(v []float64, n int) {
-	fs := &s.feats
-	fs.reset(n)
+// does for the terms of the text.
+func (s *embedScratch) hashed(v []float64) {
+	occ := s.occ[:0]
 	var prev *embedWord
 	for _, w := range s.words {
 		if !w.term {
 			continue
 		}
-		fs.add(w.wordHash, 1, 1)
+		occ = append(occ, feature{w.wordHash, 1, 1})
 		if prev != nil {
-			fs.add(fnvString(prev.bigram, w.stem), 1, 0.5)
+			occ = append(occ, feature{w.fnvStem(prev.bigram), 1, 0.5})
 		}
 		for _, g := range w.grams {
-			fs.add(g, w.gramTF, 0.5)
+			occ = append(occ, feature{g, w.gramTF, 0.5})
 		}
 		prev = w
 	}
+	s.occ = occ
+	fs := &s.feats
+	fs.count(occ)
 	dims := uint64(len(v))
+	mask, pow2 := dims-1, dims&(dims-1) == 0
+	one := dampOne
 	for _, f := range fs.list {
 		var idx int
-		if dims&(dims-1) == 0 {
-			idx = int(f.hash & (dims - 1)) // the same as %, for a power of two
+		if pow2 {
+			idx = int(f.hash & mask) // the same as %, for a power of two
 		} else {
 			idx = int(f.hash % dims)
 		}
@@ -57,7 +62,7 @@ func (s *embedScratch) hashed(v []float64, n int) {
 		if f.hash>>63 == 1 {
 			sign = -1
 		}
-		d := dampOne
+		d := one
 		if f.count != 1 {
 			d = damp(f.count)
 		}
@@ -118,7 +123,7 @@ func (t *slotTable) reset(n int) {
 
 // first returns the position where probing for key starts.
 func (t *slotTable) first(key uint64) uint64 {
-	return (key * 0x9e3779b97f4a7c15) >> t.shift
+	return (key * tableMul) >> t.shift
 }
 
 // feature is a hashed feature: its hash, occurrences and kind weight.
@@ -135,29 +140,36 @@ type featureSet struct {
 	list  []feature
 }
 
-// reset empties fs for at most n features.
-func (fs *featureSet) reset(n int) {
-	fs.table.reset(n)
-	fs.list = fs.list[:0]
-}
-
-// add counts tf occurrences of feature h, whose kind weighs scale.
-func (fs *featureSet) add(h uint64, tf, scale float64) {
-	t := &fs.table
-	mask := uint64(len(t.slots) - 1)
-	for p := t.first(h); ; p = (p + 1) & mask {
-		s := &t.slots[p]
-		if s.gen != t.gen {
-			*s = tableSlot{key: h, gen: t.gen, idx: int32(len(fs.list))}
-			fs.list = append(fs.list, feature{hash: h, count: tf, scale: scale}) // 0 + tf is tf
-			return
-		}
-		if s.key == h {
-			fs.list[s.idx].count += tf
-			return
+// count sets fs.list to the features of occ, each occurrence of a feature
+// counting its count, in the order they first occur, with the scale of the
+// first occurrence; the counts of a feature are summed in order.
+func (fs *featureSet) count(occ []feature) {
+	fs.table.reset(len(occ))
+	if cap(fs.list) < len(occ) {
+		fs.list = make([]feature, 0, len(occ))
+	}
+	list := fs.list[:0]
+	slots, shift, gen := fs.table.slots, fs.table.shift, fs.table.gen
+	mask := uint64(len(slots) - 1)
+	for _, o := range occ {
+		for p := (o.hash * tableMul) >> shift; ; p = (p + 1) & mask {
+			s := &slots[p]
+			if s.gen != gen {
+				*s = tableSlot{key: o.hash, gen: gen, idx: int32(len(list))}
+				list = append(list, o) // 0 + count is count
+				break
+			}
+			if s.key == o.hash {
+				list[s.idx].count += o.count
+				break
+			}
 		}
 	}
+	fs.list = list
 }
+
+// tableMul spreads hashes over a slotTable (Fibonacci hashing).
+const tableMul = 0x9e3779b97f4a7c15
 
 // sifSet accumulates the distinct words of a text that have vectors, with
 // their counts, in the order they first occur.
