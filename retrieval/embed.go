@@ -178,11 +178,6 @@ func scaled(v []float64, w float64) []float64 {
 	return v
 }
 
-// The lexical block: terms (see Terms), their bigrams and character
-// 4-grams are identified by their 64-bit FNV-1a hash and summed in the order
-// they first occur, so that colliding features add up to the same float on
-// every run; see embedScratch.hashed and newEmbedWord.
-
 // FNV-1a, 64-bit, as hash/fnv computes it, without allocating.
 const (
 	fnvOffset = 14695981039346656037

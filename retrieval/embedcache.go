@@ -100,8 +100,8 @@ func isTerm(w string) bool {
 	return !IsStopword(w) && !(utf8.RuneCountInString(w) == 1 && !isDigitString(w))
 }
 
-// wordCacheShards is the number of independently locked parts of a
-// wordCache, so that workers seldom wait on each other.
+// wordCacheShards is the number of parts of a wordCache, each with its own
+// table and its own lock for adding words.
 const wordCacheShards = 64
 
 // wordCacheSize is the most words a wordCache holds: more than the distinct

@@ -25,10 +25,13 @@ func (s *embedScratch) vector(n int) []float64 {
 	return s.v
 }
 
-// hashed adds the lexical block of s.words to v (zeroed), not normalised:
-// each term's word feature, the bigram with the previous term, and its
-// character 4-grams, in the order the text has them, exactly as hashed
-// does for the terms of the text.
+// hashed adds the lexical block of the text of s.words to v (zeroed), not
+// normalised. Each content term (see Terms) counts its word feature once,
+// the bigram with the previous term once, and its character 4-grams 1/n
+// each (see embedWord). Features are identified by their 64-bit FNV-1a
+// hash, counted in the order they occur, and added to v with damped counts
+// in the order they first occur, so that colliding features add up to the
+// same float on every run.
 func (s *embedScratch) hashed(v []float64) {
 	occ := s.occ[:0]
 	var prev *embedWord
@@ -73,8 +76,8 @@ func (s *embedScratch) hashed(v []float64) {
 // dampOne is damp(1), the damped count of most features.
 var dampOne = damp(1)
 
-// sifVector adds the SIF vector of s.words to v (zeroed, the lexicon's
-// dimensions long), as sifModel.vector does for the words of the text.
+// sifVector adds the SIF vector of the text of s.words to v (zeroed, the
+// lexicon's dimensions long): see sifModel.vectorOf.
 func (s *embedScratch) sifVector(m *sifModel, v []float64) {
 	ss := &s.sif
 	ss.reset(len(s.words))
@@ -133,8 +136,7 @@ type feature struct {
 	scale float64
 }
 
-// featureSet accumulates hashed features in the order they first occur,
-// as features does.
+// featureSet accumulates hashed features in the order they first occur.
 type featureSet struct {
 	table slotTable
 	list  []feature
