@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Identity names an embedder. Vectors from embedders with different
@@ -64,6 +65,7 @@ type LocalEmbedder struct {
 	hashW    float64 // weight of the lexical block
 	sifW     float64 // weight of the semantic block; 0 leaves it out
 	sif      *sifModel
+	words    *wordCache // over sif
 }
 
 // LocalModel is the model name of LocalEmbedder; bump it when the features
@@ -91,7 +93,7 @@ func NewLocalEmbedder(dims int) *LocalEmbedder {
 	}
 	dims = max(dims, d+16)
 	return &LocalEmbedder{dims: dims, hashDims: dims - d,
-		hashW: math.Sqrt(1 - localSIFShare), sifW: math.Sqrt(localSIFShare), sif: sif}
+		hashW: math.Sqrt(1 - localSIFShare), sifW: math.Sqrt(localSIFShare), sif: sif, words: defaultWordCache()}
 }
 
 // Identity returns kind "local", LocalModel and the dimensions.
@@ -100,26 +102,34 @@ func (e *LocalEmbedder) Identity() Identity {
 }
 
 // Embed embeds each text, spreading large batches over the CPUs; it never
-// fails unless ctx is done.
+// fails unless ctx is done. Words are looked up, stemmed and hashed once
+// per process (see wordCache), and each worker reuses its scratch memory
+// (see embedScratch); the vectors are the same as if each text were
+// embedded alone.
 func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	n := e.vectorLen()
 	out := make([][]float32, len(texts))
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(texts)/16))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Words repeat across a batch: look each up once.
-			memo := map[string]sifWord{}
-			stems := map[string]string{}
-			for i := w; i < len(texts); i += workers {
-				if ctx.Err() != nil {
-					return
-				}
-				out[i] = e.vector(texts[i], memo, stems)
+	buf := make([]float32, len(texts)*n)
+	// Workers take the next text as they finish one, so that long and
+	// short texts even out; the caller is one of them.
+	var next atomic.Int64
+	work := func() {
+		s := scratchPool.Get().(*embedScratch)
+		defer scratchPool.Put(s)
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(texts) || ctx.Err() != nil {
+				return
 			}
-		}()
+			out[i] = buf[i*n : (i+1)*n : (i+1)*n]
+			e.vector(texts[i], s, out[i])
+		}
 	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(texts)/16)) - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -127,17 +137,37 @@ func (e *LocalEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 	return out, nil
 }
 
-// vector embeds text; memo caches word lookups (see sifModel.vector) and
-// stems caches stems (see termsMemo).
-func (e *LocalEmbedder) vector(text string, memo map[string]sifWord, stems map[string]string) []float32 {
-	v := make([]float64, 0, e.dims)
+// vectorLen is the length of e's vectors: the lexical block's and the
+// semantic block's.
+func (e *LocalEmbedder) vectorLen() int {
+	n := 0
 	if e.hashDims > 0 {
-		v = append(v, scaled(unitVec(hashed(text, e.hashDims, stems)), e.hashW)...)
+		n += e.hashDims
 	}
 	if e.sifW > 0 {
-		v = append(v, scaled(unitVec(e.sif.vector(Words(text), memo)), e.sifW)...)
+		n += e.sif.lex.Dims()
 	}
-	return normalize(v)
+	return n
+}
+
+// vector embeds text into out (vectorLen long) with the scratch memory s.
+func (e *LocalEmbedder) vector(text string, s *embedScratch, out []float32) {
+	s.words = s.words[:0]
+	for _, w := range Words(text) {
+		s.words = append(s.words, e.words.get(w))
+	}
+	v := s.vector(len(out))
+	off := 0
+	if e.hashDims > 0 {
+		s.hashed(v[:e.hashDims])
+		scaled(unitVec(v[:e.hashDims]), e.hashW)
+		off = e.hashDims
+	}
+	if e.sifW > 0 {
+		s.sifVector(e.sif, v[off:])
+		scaled(unitVec(v[off:]), e.sifW)
+	}
+	normalizeInto(out, v)
 }
 
 // scaled multiplies v by w in place and returns it.
@@ -146,71 +176,6 @@ func scaled(v []float64, w float64) []float64 {
 		v[i] *= w
 	}
 	return v
-}
-
-// hashed returns the lexical block of text, dims long, not normalised.
-// Features are identified by their 64-bit FNV-1a hash and summed in the
-// order they first occur, so that colliding features add up to the same
-// float on every run. stems caches stems (see termsMemo).
-func hashed(text string, dims int, stems map[string]string) []float64 {
-	var fs features
-	terms := termsMemo(text, stems)
-	var starts []int
-	for i, t := range terms {
-		w := fnvString(fnvString(fnvOffset, "w:"), t)
-		fs.add(w, 1, 1)
-		if i > 0 {
-			b := fnvString(fnvString(fnvString(fnvString(fnvOffset, "b:"), terms[i-1]), " "), t)
-			fs.add(b, 1, 0.5)
-		}
-		// The character 4-grams of "<" + t + ">" (the whole of it when
-		// shorter) share one occurrence.
-		g := "<" + t + ">"
-		starts = starts[:0]
-		for j := range g {
-			starts = append(starts, j)
-		}
-		starts = append(starts, len(g))
-		n := max(1, len(starts)-4)
-		for j := range n {
-			end := starts[min(j+4, len(starts)-1)]
-			fs.add(fnvString(fnvString(fnvOffset, "g:"), g[starts[j]:end]), 1/float64(n), 0.5)
-		}
-	}
-	v := make([]float64, dims)
-	for i, sum := range fs.hashes {
-		idx := int(sum % uint64(dims))
-		sign := 1.0
-		if sum>>63 == 1 {
-			sign = -1
-		}
-		v[idx] += sign * damp(fs.counts[i]) * fs.scales[i]
-	}
-	return v
-}
-
-// features accumulates hashed features in the order they first occur.
-type features struct {
-	index  map[uint64]int
-	hashes []uint64
-	counts []float64 // occurrences
-	scales []float64 // the weight of the feature's kind
-}
-
-// add counts tf occurrences of feature h, whose kind weighs scale.
-func (fs *features) add(h uint64, tf, scale float64) {
-	if fs.index == nil {
-		fs.index = map[uint64]int{}
-	}
-	i, ok := fs.index[h]
-	if !ok {
-		i = len(fs.hashes)
-		fs.index[h] = i
-		fs.hashes = append(fs.hashes, h)
-		fs.counts = append(fs.counts, 0)
-		fs.scales = append(fs.scales, scale)
-	}
-	fs.counts[i] += tf
 }
 
 // FNV-1a, 64-bit, as hash/fnv computes it, without allocating.
@@ -237,21 +202,28 @@ func damp(tf float64) float64 {
 }
 
 func normalize(v []float64) []float32 {
+	out := make([]float32, len(v))
+	normalizeInto(out, v)
+	return out
+}
+
+// normalizeInto writes v scaled to unit length into out, as float32; a
+// zero v is written as the first unit vector.
+func normalizeInto(out []float32, v []float64) {
 	var sum float64
 	for _, x := range v {
 		sum += x * x
 	}
-	out := make([]float32, len(v))
 	if sum == 0 {
 		// An empty text: a fixed unit vector, so that chromem-go accepts it.
+		clear(out)
 		out[0] = 1
-		return out
+		return
 	}
 	n := math.Sqrt(sum)
 	for i, x := range v {
 		out[i] = float32(x / n)
 	}
-	return out
 }
 
 // Normalize returns v scaled to unit length (a copy); a zero vector is

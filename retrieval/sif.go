@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/situationbot/bot/lexicon"
@@ -24,8 +25,9 @@ const sifSentenceLen = 20
 
 // sifModel embeds texts as SIF sentence vectors over the lexicon's GloVe
 // vectors: the average of the word vectors, each weighted a/(a+p(w)), less
-// its projection on a common component. It is immutable and depends on
-// nothing but the lexicon, so it is safe for concurrent use.
+// its projection on a common component. It depends on nothing but the
+// lexicon and is safe for concurrent use: once made, it only fills in
+// its table of word vectors, atomically.
 type sifModel struct {
 	lex *lexicon.Lexicon
 	// harmonic is H_V, the V-th harmonic number over the V words with
@@ -33,6 +35,10 @@ type sifModel struct {
 	harmonic float64
 	// common is the unit common component removed from every sentence vector.
 	common []float64
+	// vecs holds the vector of the word of each rank once it has been
+	// asked for, shared by all the words that resolve to it (see
+	// rankVector).
+	vecs []atomic.Pointer[[]float32]
 }
 
 // defaultSIF is the model over lexicon.Default(), built on first use.
@@ -65,7 +71,7 @@ var defaultSIF = sync.OnceValue(func() *sifModel { return newSIF(lexicon.Default
 // the vector retriever, finds the answer in the top 5 for 82% of the SQuAD
 // questions against 78%).
 func newSIF(lex *lexicon.Lexicon, source []string) *sifModel {
-	m := &sifModel{lex: lex}
+	m := &sifModel{lex: lex, vecs: make([]atomic.Pointer[[]float32], lex.Size())}
 	for r := lex.Size(); r >= 1; r-- {
 		m.harmonic += 1 / float64(r)
 	}
@@ -84,7 +90,7 @@ func newSIF(lex *lexicon.Lexicon, source []string) *sifModel {
 			continue
 		}
 		p := m.prob(r)
-		wt, v := sifA/(sifA+p), m.lex.Vector(b)
+		wt, v := sifA/(sifA+p), m.rankVector(b, r)
 		mass += p
 		for i, x := range v {
 			xi := wt * float64(x)
@@ -141,8 +147,24 @@ func (m *sifModel) lookup(w string) (string, int) {
 // prob is the Zipf probability of rank r.
 func (m *sifModel) prob(r int) float64 { return 1 / (float64(r+1) * m.harmonic) }
 
+// rankVector returns the vector of b, the lexicon word of rank r, made
+// once and then shared: the caller must not change it.
+func (m *sifModel) rankVector(b string, r int) []float32 {
+	if r >= len(m.vecs) {
+		return m.lex.Vector(b)
+	}
+	if p := m.vecs[r].Load(); p != nil {
+		return *p
+	}
+	v := m.lex.Vector(b)
+	if !m.vecs[r].CompareAndSwap(nil, &v) {
+		return *m.vecs[r].Load()
+	}
+	return v
+}
+
 // sifWord is a word's SIF weight and vector; a nil vector when the lexicon
-// has none.
+// has none. The vector is shared (see rankVector).
 type sifWord struct {
 	weight float64
 	vec    []float32
@@ -158,39 +180,18 @@ func (m *sifModel) word(w string) sifWord {
 	if r < 0 {
 		return sifWord{}
 	}
-	return sifWord{sifA / (sifA + m.prob(r)), m.lex.Vector(b)}
+	return sifWord{sifA / (sifA + m.prob(r)), m.rankVector(b, r)}
 }
 
-// vector returns the SIF vector of words with the common component
-// removed, not normalised; all zeros when no word has a vector. Each
-// distinct word is looked up once, through memo when it is not nil (a
-// cache that the caller keeps for a batch of texts), and the words are
-// summed in the order they first occur, so that the float sum is the same
-// on every run.
-func (m *sifModel) vector(words []string, memo map[string]sifWord) []float64 {
-	index := make(map[string]int, len(words))
-	var distinct []string
-	var count []float64
-	for _, w := range words {
-		i, ok := index[w]
-		if !ok {
-			i = len(distinct)
-			index[w] = i
-			distinct = append(distinct, w)
-			count = append(count, 0)
-		}
-		count[i]++
-	}
-	v := make([]float64, m.lex.Dims())
-	for i, w := range distinct {
-		sw, ok := memo[w]
-		if !ok {
-			sw = m.word(w)
-			if memo != nil {
-				memo[w] = sw
-			}
-		}
-		wt := sw.weight * count[i]
+// vectorOf adds to v (zeroed, Dims long) the SIF vector of a text whose
+// distinct words with vectors are words, in the order they first occur, with
+// their counts, and removes the common component; the result is not
+// normalised, and all zeros when no word has a vector. Each distinct word
+// is weighted once by its count, and the words are summed in the order they
+// first occur, so that the float sum is the same on every run.
+func (m *sifModel) vectorOf(v []float64, words []*sifWord, counts []float64) {
+	for i, sw := range words {
+		wt := sw.weight * counts[i]
 		for j, x := range sw.vec {
 			v[j] += wt * float64(x)
 		}
@@ -204,7 +205,6 @@ func (m *sifModel) vector(words []string, memo map[string]sifWord) []float64 {
 			v[i] -= dot * m.common[i]
 		}
 	}
-	return v
 }
 
 // unitVec scales v to unit length in place and returns it; a zero v is
