@@ -229,9 +229,5 @@ func normalizeInto(out []float32, v []float64) {
 // Normalize returns v scaled to unit length (a copy); a zero vector is
 // returned as the first unit vector.
 func Normalize(v []float32) []float32 {
-	f := make([]float64, len(v))
-	for i, x := range v {
-		f[i] = float64(x)
-	}
-	return normalize(f)
+	return normalizeVector(make([]float32, len(v)), v)
 }

@@ -282,9 +282,10 @@ func normalizeInPlace(v []float32) {
 	}
 }
 
-// normalizeInto writes Normalize(v) into dst, of v's length, and returns
-// dst: the same float64 arithmetic, without a copy of its own.
-func normalizeInto(dst, v []float32) []float32 {
+// normalizeVector writes v scaled to unit length into dst, of v's length,
+// and returns dst; a zero v is written as the first unit vector. The sum
+// and the division are in float64 (Normalize is this into a new slice).
+func normalizeVector(dst, v []float32) []float32 {
 	var sum float64
 	for _, x := range v {
 		sum += float64(x) * float64(x)

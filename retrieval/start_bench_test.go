@@ -19,8 +19,8 @@ import (
 // BenchmarkStart measures a start with an unchanged corpus of about
 // 100,000 chunks: Open (the snapshot read) and Sync (nothing split or
 // embedded; the chromem-go collection and the keyword index built), with
-// the local embedder's 356 dimensions and with 1,536-dimension random
-// vectors of a fake embedder. The snapshot is written outside the timer.
+// the local embedder's 356 dimensions and with 1,024- and 1,536-dimension
+// random vectors of a fake embedder. The snapshot is written outside the timer.
 // It reports seconds to ready, the snapshot's read alone, and the peak
 // memory the start added (VmHWM, reset through /proc/self/clear_refs, less
 // the resident size before) against the vectors' size (chunks × dims × 4):
@@ -30,7 +30,7 @@ func BenchmarkStart(b *testing.B) {
 	bc := benchCorpusOf(b, benchSizes[1])
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	for _, emb := range []Embedder{NewLocalEmbedder(0), randomEmbedder{dims: 1536}} {
+	for _, emb := range []Embedder{NewLocalEmbedder(0), randomEmbedder{dims: 1024}, randomEmbedder{dims: 1536}} {
 		b.Run(fmt.Sprintf("dims=%d", emb.Identity().Dims), func(b *testing.B) {
 			dir := b.TempDir()
 			if _, err := Open(lg, emb, dir, Options{}).Sync(ctx, bc.articles, nil); err != nil {

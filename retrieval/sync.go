@@ -278,7 +278,7 @@ func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, hashes [][]
 		hashes := todoHashes[b : b+len(batch)]
 		for j := range batch {
 			row := (b + j) * ix.id.Dims
-			vecs[j] = normalizeInto(rows[row:row+ix.id.Dims:row+ix.id.Dims], vecs[j])
+			vecs[j] = normalizeVector(rows[row:row+ix.id.Dims:row+ix.id.Dims], vecs[j])
 			ix.vectors[hashes[j]] = vecs[j]
 		}
 		ix.unsaved = true

@@ -194,15 +194,19 @@ func refParagraphs(text string) []string {
 	return out
 }
 
-// TestNormalizeInto: normalizeInto writes what Normalize returns, bit for
-// bit.
-func TestNormalizeInto(t *testing.T) {
+// TestNormalizeVector: normalizeVector writes what normalising through
+// float64s (normalize, the local embedder's) gives, bit for bit.
+func TestNormalizeVector(t *testing.T) {
 	emb := randomEmbedder{dims: 37}
 	vs, _ := emb.Embed(context.Background(), []string{"a", "bb", "some text", ""})
 	vs = append(vs, make([]float32, 37))
 	for _, v := range vs {
-		if got, want := normalizeInto(make([]float32, len(v)), v), Normalize(v); !slices.Equal(got, want) {
-			t.Errorf("normalizeInto(%v) = %v, want %v", v[:3], got[:3], want[:3])
+		f := make([]float64, len(v))
+		for i, x := range v {
+			f[i] = float64(x)
+		}
+		if got, want := normalizeVector(make([]float32, len(v)), v), normalize(f); !slices.Equal(got, want) {
+			t.Errorf("normalizeVector(%v) = %v, want %v", v[:3], got[:3], want[:3])
 		}
 	}
 }
