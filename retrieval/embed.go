@@ -153,9 +153,9 @@ func (e *LocalEmbedder) vectorLen() int {
 // vector embeds text into out (vectorLen long) with the scratch memory s.
 func (e *LocalEmbedder) vector(text string, s *embedScratch, out []float32) {
 	s.words = s.words[:0]
-	for _, w := range Words(text) {
+	s.buf = scanWords(text, s.buf, func(w []byte) {
 		s.words = append(s.words, e.words.get(w))
-	}
+	})
 	v := s.vector(len(out))
 	off := 0
 	if e.hashDims > 0 {

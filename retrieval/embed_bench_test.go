@@ -44,7 +44,7 @@ func BenchmarkLocalVector(b *testing.B) {
 	lookup := func(t string) {
 		s.words = s.words[:0]
 		for _, w := range Words(t) {
-			s.words = append(s.words, e.words.get(w))
+			s.words = append(s.words, e.words.get([]byte(w)))
 		}
 	}
 	run("all", func(t string) { e.vector(t, s, out) })

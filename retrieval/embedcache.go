@@ -2,7 +2,6 @@ package retrieval
 
 import (
 	"hash/maphash"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -37,14 +36,14 @@ type embedWord struct {
 }
 
 // is reports whether e is the entry of w, whose hash is key.
-func (e *embedWord) is(w string, key uint64) bool {
+func (e *embedWord) is(w []byte, key uint64) bool {
 	if e.key != key {
 		return false
 	}
 	if e.wordLen > 0 {
-		return string(e.text[:e.wordLen]) == w
+		return string(e.text[:e.wordLen]) == string(w)
 	}
-	return e.word == w
+	return e.word == string(w)
 }
 
 // fnvStem continues FNV-1a hash h over the bytes of e's stem.
@@ -143,7 +142,7 @@ func newWordTable(size int) *wordTable {
 }
 
 // find returns the entry of w, whose hash is key, or nil.
-func (t *wordTable) find(w string, key uint64) *embedWord {
+func (t *wordTable) find(w []byte, key uint64) *embedWord {
 	mask := uint64(len(t.slots) - 1)
 	for p := (key / wordCacheShards) & mask; ; p = (p + 1) & mask {
 		e := t.slots[p].Load()
@@ -190,13 +189,13 @@ func (c *wordCache) maxSlots() int {
 var defaultWordCache = sync.OnceValue(func() *wordCache { return newWordCache(defaultSIF(), wordCacheSize) })
 
 // get returns the entry of word w.
-func (c *wordCache) get(w string) *embedWord {
-	key := maphash.String(c.seed, w)
+func (c *wordCache) get(w []byte) *embedWord {
+	key := maphash.Bytes(c.seed, w)
 	s := &c.shards[key%wordCacheShards]
 	if e := s.table.Load().find(w, key); e != nil {
 		return e
 	}
-	e := newEmbedWord(c.sif, strings.Clone(w), key)
+	e := newEmbedWord(c.sif, string(w), key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.table.Load()

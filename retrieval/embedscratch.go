@@ -11,6 +11,7 @@ type embedScratch struct {
 	feats featureSet
 	sif   sifSet
 	v     []float64
+	buf   []byte // the word scanWords reads
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(embedScratch) }}
