@@ -177,7 +177,11 @@ func appendFrame(buf []byte, p []byte) []byte {
 // machine: 0.25 s of a 4 s sync of 10,000 chunks by the local embedder. On
 // error the journal on disk is cut back to its valid part when possible.
 func (j *journal) append(hashes []string, vecs [][]float32) (err error) {
-	var buf []byte
+	size := 0
+	for i, h := range hashes {
+		size += 5 + len(h) + 4*len(vecs[i])
+	}
+	buf := make([]byte, 0, size+len(journalMagic)+64)
 	if j.size == 0 {
 		buf = append(buf, journalMagic...)
 		buf = appendFrame(buf, []byte(identityRecord(j.id)))

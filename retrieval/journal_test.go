@@ -87,3 +87,20 @@ func TestJournalOtherIdentity(t *testing.T) {
 		t.Errorf("no warning about the foreign journal:\n%s", logs.String())
 	}
 }
+
+// TestLocalEmbedderNoJournal: the local embedder's vectors are not
+// checkpointed (redoing them is cheaper than writing them): a sync
+// cancelled after its first batch leaves no journal.
+func TestLocalEmbedderNoJournal(t *testing.T) {
+	dir := t.TempDir()
+	emb := NewLocalEmbedder(132)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := Open(discard(), emb, dir, durableOpts).Sync(ctx, manyArticles(6), func(done, total int) { cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sync cancelled after a batch: err = %v", err)
+	}
+	if _, err := os.Stat(journalPath(snapshotPath(dir, emb.Identity()))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the local embedder's sync left a journal (stat: %v)", err)
+	}
+}

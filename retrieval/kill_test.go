@@ -20,6 +20,9 @@ type blockingEmbedder struct {
 	n int
 }
 
+// Identity is that of a remote model, whose vectors Sync checkpoints.
+func (e *blockingEmbedder) Identity() Identity { return asModel(e.LocalEmbedder.Identity()) }
+
 func (e *blockingEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	if e.n == 0 {
 		os.Stdout.WriteString("ready\n")

@@ -33,6 +33,16 @@ func newScripted(failAt int) *scriptedEmbedder {
 	return &scriptedEmbedder{LocalEmbedder: NewLocalEmbedder(132), failAt: failAt}
 }
 
+// Identity is the local embedder's but of kind "model": the embedder
+// stands for a remote model, whose vectors Sync checkpoints.
+func (e *scriptedEmbedder) Identity() Identity { return asModel(e.LocalEmbedder.Identity()) }
+
+// asModel is id as a remote model's identity.
+func asModel(id Identity) Identity {
+	id.Kind = "model"
+	return id
+}
+
 func (e *scriptedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	e.mu.Lock()
 	e.calls++
