@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	chromem "github.com/philippgille/chromem-go"
@@ -233,32 +232,16 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 		}
 	}
 	ids := make([]string, len(chunks))
-	docs := make([]chromem.Document, 0, 1000)
-	flush := func() error {
-		if len(docs) == 0 {
-			return nil
-		}
-		// AddDocuments starts a goroutine per document: feed it in batches.
-		if err := col.AddDocuments(ctx, docs, runtime.NumCPU()); err != nil {
-			return fmt.Errorf("add documents: %w", err)
-		}
-		docs = docs[:0]
-		return nil
-	}
 	for i, c := range chunks {
 		ids[i] = c.ID
 		st.byID[c.ID] = i
 		// Content stays empty: the chunk text lives in st.chunks, so the
-		// collection holds only what it searches.
-		docs = append(docs, chromem.Document{ID: c.ID, Embedding: st.vec.row(i)})
-		if len(docs) == cap(docs) {
-			if err := flush(); err != nil {
-				return nil, err
-			}
+		// collection holds only what it searches. One document at a
+		// time: AddDocuments starts a goroutine per document, which at
+		// 100k chunks cost more than the adding.
+		if err := col.AddDocument(ctx, chromem.Document{ID: c.ID, Embedding: st.vec.row(i)}); err != nil {
+			return nil, fmt.Errorf("add document %s: %w", c.ID, err)
 		}
-	}
-	if err := flush(); err != nil {
-		return nil, err
 	}
 	st.kw = indexChunks(ids, chunks)
 	return st, nil
