@@ -35,7 +35,7 @@ func (f *flatVectors) Len() int {
 	return len(f.data) / f.dims
 }
 
-// Bytes is the memory the copy takes.
+// Bytes is the memory the rows take.
 func (f *flatVectors) Bytes() int {
 	if f == nil {
 		return 0
@@ -259,8 +259,7 @@ func (t topK) sorted() []hit {
 }
 
 // isUnit reports whether v has length 1, with chromem-go's test (a float64
-// sum, tolerance 1e-6), so that the copy holds the same vectors as the
-// collection.
+// sum, tolerance 1e-6): chromem-go keeps a unit row as it is given.
 func isUnit(v []float32) bool {
 	var sq float64
 	for _, x := range v {
@@ -270,7 +269,7 @@ func isUnit(v []float32) bool {
 }
 
 // normalizeInPlace divides v by its length as chromem-go does (a float32
-// sum), so that the copy holds the same vectors as the collection.
+// sum), so that a row holds what the collection would have stored.
 func normalizeInPlace(v []float32) {
 	var norm float32
 	for _, x := range v {

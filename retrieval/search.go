@@ -72,9 +72,9 @@ func (ix *Index) Search(ctx context.Context, query string, k int) ([]Passage, er
 			}
 			ix.lg.Warn("query embedding unusable, keyword search only", "embedder", ix.id)
 		default:
-			// The scan runs over the state's contiguous copy of the
-			// collection's vectors, which ranks as QueryEmbedding does
-			// (scan.go), in a fraction of the time.
+			// The scan runs over the state's contiguous rows, the
+			// collection's vectors themselves, and ranks as
+			// QueryEmbedding does (scan.go), in a fraction of the time.
 			res, err := st.vec.search(vecs[0], cand)
 			if err != nil {
 				<-kwDone
