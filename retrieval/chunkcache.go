@@ -18,7 +18,7 @@ import (
 // snapshot.
 type articleChunks struct {
 	Hash   string   // corpus.Article.Hash of the version they were cut from
-	Texts  []string // a chunk's text; "" where Spans holds it
+	Texts  []string // a chunk's text; "" where Spans holds it; nil when all are spans
 	Spans  []span   // where a chunk's text is in the body; n == 0: in Texts
 	Hashes []string
 }
@@ -30,13 +30,30 @@ type span struct{ off, n uint32 }
 // from: equal to Split(a, opt) for the options ac was cut with. It reports
 // false when a span does not fit a's body (then a must be split again).
 func (ac articleChunks) chunksOf(a corpus.Article) ([]Chunk, bool) {
+	if !ac.fits(a) {
+		return nil, false
+	}
 	cs := make([]Chunk, len(ac.Hashes))
+	ac.chunksInto(a, cs)
+	return cs, true
+}
+
+// fits reports whether every span of ac lies within a's body.
+func (ac articleChunks) fits(a corpus.Article) bool {
+	for i := range ac.Hashes {
+		if sp := ac.span(i); uint64(sp.off)+uint64(sp.n) > uint64(len(a.Body)) {
+			return false
+		}
+	}
+	return true
+}
+
+// chunksInto writes the chunks of a (see chunksOf) into cs, of their
+// number; ac must fit a.
+func (ac articleChunks) chunksInto(a corpus.Article, cs []Chunk) {
 	for i := range cs {
-		t := ac.Texts[i]
+		t := ac.text(i)
 		if sp := ac.span(i); sp.n > 0 {
-			if uint64(sp.off)+uint64(sp.n) > uint64(len(a.Body)) {
-				return nil, false
-			}
 			t = a.Body[sp.off : sp.off+sp.n]
 		}
 		cs[i] = Chunk{
@@ -49,7 +66,22 @@ func (ac articleChunks) chunksOf(a corpus.Article) ([]Chunk, bool) {
 			Text:      t,
 		}
 	}
-	return cs, true
+}
+
+// text returns chunk i's text as Texts keeps it ("" for a span).
+func (ac articleChunks) text(i int) string {
+	if i < len(ac.Texts) {
+		return ac.Texts[i]
+	}
+	return ""
+}
+
+// setText keeps t as chunk i's text, making Texts on first use.
+func (ac *articleChunks) setText(i int, t string) {
+	if ac.Texts == nil {
+		ac.Texts = make([]string, len(ac.Hashes))
+	}
+	ac.Texts[i] = t
 }
 
 // span returns where chunk i is in the body, if Spans says (a snapshot of
@@ -67,14 +99,14 @@ func (ac articleChunks) spanned() bool { return len(ac.Spans) == len(ac.Hashes) 
 
 // cutChunks returns what the chunks cs of article a keep in articleChunks.
 func cutChunks(a corpus.Article, cs []Chunk, hashes []string) articleChunks {
-	ac := articleChunks{Hash: a.Hash, Texts: make([]string, len(cs)), Spans: make([]span, len(cs)), Hashes: hashes}
+	ac := articleChunks{Hash: a.Hash, Spans: make([]span, len(cs)), Hashes: hashes}
 	at := 0
 	for i, c := range cs {
 		if sp, ok := spanIn(a.Body, c.Text, at); ok {
 			ac.Spans[i], at = sp, int(sp.off)
 			continue
 		}
-		ac.Texts[i] = c.Text
+		ac.setText(i, c.Text)
 	}
 	return ac
 }
@@ -96,18 +128,17 @@ func spanIn(body, text string, from int) (span, bool) {
 // chunkArticles returns the chunks of every article and their hashes:
 // those of an article whose hash matches its entry in known are rebuilt
 // from it, the others are cut by Split, spread over the CPUs (each article
-// is cut alone, so the result does not depend on the order). It reports
-// how many articles it split.
-func chunkArticles(arts []corpus.Article, known map[string]articleChunks, opt SplitOptions) (chunks [][]Chunk, hashes [][]string, split int) {
-	chunks = make([][]Chunk, len(arts))
+// is cut alone, so the result does not depend on the order). The chunks
+// of all the articles are all, in order: chunks[i] is the run of arts[i].
+// It reports how many articles it split.
+func chunkArticles(arts []corpus.Article, known map[string]articleChunks, opt SplitOptions) (all []Chunk, chunks [][]Chunk, hashes [][]string, split int) {
 	hashes = make([][]string, len(arts))
+	cut := make([][]Chunk, len(arts))
 	var todo []int
 	for i, a := range arts {
-		if ac, ok := known[a.ID]; ok && ac.Hash == a.Hash {
-			if cs, ok := ac.chunksOf(a); ok {
-				chunks[i], hashes[i] = cs, ac.Hashes
-				continue
-			}
+		if ac, ok := known[a.ID]; ok && ac.Hash == a.Hash && ac.fits(a) {
+			hashes[i] = ac.Hashes
+			continue
 		}
 		todo = append(todo, i)
 	}
@@ -124,10 +155,30 @@ func chunkArticles(arts []corpus.Article, known map[string]articleChunks, opt Sp
 				for j, c := range cs {
 					hs[j] = c.Hash()
 				}
-				chunks[i], hashes[i] = cs, hs
+				cut[i], hashes[i] = cs, hs
 			}
 		}()
 	}
 	wg.Wait()
-	return chunks, hashes, len(todo)
+	total := 0
+	for _, hs := range hashes {
+		total += len(hs)
+	}
+	// One array for all, written in place for the known articles: at
+	// 100k chunks, a slice per article copied into one cost 15 MB of
+	// garbage at every start.
+	all = make([]Chunk, total)
+	chunks = make([][]Chunk, len(arts))
+	at := 0
+	for i, a := range arts {
+		n := len(hashes[i])
+		chunks[i] = all[at : at+n : at+n]
+		if cut[i] != nil {
+			copy(chunks[i], cut[i])
+		} else {
+			known[a.ID].chunksInto(a, chunks[i])
+		}
+		at += n
+	}
+	return all, chunks, hashes, len(todo)
 }

@@ -48,7 +48,6 @@ type state struct {
 	chunks   []Chunk
 	hashes   []string // Chunk.Hash of each chunk
 	adopted  bool     // vec scans the snapshot's rows in place
-	byID     map[string]int
 	kw       *keywordIndex
 	articles []corpus.Article
 }
@@ -130,7 +129,7 @@ func Open(lg *slog.Logger, emb Embedder, dataDir string, opt Options) *Index {
 		vectors: map[string][]float32{},
 		indexed: map[string]string{},
 		split:   map[string]articleChunks{},
-		st:      &state{byID: map[string]int{}, kw: newKeywordIndex(nil, nil)},
+		st:      &state{kw: newKeywordIndex(nil)},
 	}
 	if dataDir == "" {
 		return ix
@@ -212,7 +211,6 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 		col:      col,
 		chunks:   chunks,
 		hashes:   hashes,
-		byID:     make(map[string]int, len(chunks)),
 		articles: arts,
 	}
 	if rows, ok := inPlace(ix.rows, hashes, vectors, ix.id.Dims); ok {
@@ -231,10 +229,7 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 			}
 		}
 	}
-	ids := make([]string, len(chunks))
 	for i, c := range chunks {
-		ids[i] = c.ID
-		st.byID[c.ID] = i
 		// Content stays empty: the chunk text lives in st.chunks, so the
 		// collection holds only what it searches. One document at a
 		// time: AddDocuments starts a goroutine per document, which at
@@ -243,7 +238,7 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 			return nil, fmt.Errorf("add document %s: %w", c.ID, err)
 		}
 	}
-	st.kw = indexChunks(ids, chunks)
+	st.kw = indexChunks(chunks)
 	return st, nil
 }
 

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -91,7 +92,8 @@ func checkHeldOnce(t *testing.T, ix *Index) {
 		if err != nil || len(res) != 1 {
 			t.Fatalf("chunk %d: QueryEmbedding = %v, %v", i, res, err)
 		}
-		if j, ok := st.byID[res[0].ID]; !ok || &res[0].Embedding[0] != &st.vec.row(j)[0] {
+		j := slices.IndexFunc(st.chunks, func(c Chunk) bool { return c.ID == res[0].ID })
+		if j < 0 || &res[0].Embedding[0] != &st.vec.row(j)[0] {
 			t.Fatalf("chunk %d: chromem-go holds a copy of the row", i)
 		}
 	}

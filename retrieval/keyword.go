@@ -14,8 +14,7 @@ import (
 // of the term's frequency in it, about 2.5 bytes a posting where a pair of
 // int32 would take 8. It is immutable once built, so searches need no lock.
 type keywordIndex struct {
-	ids     []string // chunk IDs by document number
-	lengths []int32  // terms per document
+	lengths []int32 // terms per document (chunk), by document number
 	dict    map[string]int32
 	df      []int32 // documents per term number
 	start   []int   // len(df)+1 offsets into data
@@ -35,13 +34,14 @@ const (
 )
 
 // newKeywordIndex indexes the given chunk texts (already in term form).
-func newKeywordIndex(ids []string, terms [][]string) *keywordIndex {
+func newKeywordIndex(terms [][]string) *keywordIndex {
 	docs := make([]docTerms, len(terms))
 	dict := map[string]int32{}
 	var names []string
 	for d, ts := range terms {
 		docs[d].length = int32(len(ts))
-		counts := map[int32]int32{}
+		counts := map[int32]uint64{}
+		var order []int32
 		for _, t := range ts {
 			id, ok := dict[t]
 			if !ok {
@@ -50,23 +50,34 @@ func newKeywordIndex(ids []string, terms [][]string) *keywordIndex {
 				names = append(names, t)
 			}
 			if counts[id] == 0 {
-				docs[d].terms = append(docs[d].terms, id)
+				order = append(order, id)
 			}
 			counts[id]++
 		}
-		for _, id := range docs[d].terms {
-			docs[d].tfs = append(docs[d].tfs, counts[id])
+		for _, id := range order {
+			docs[d].pairs = binary.AppendUvarint(binary.AppendUvarint(docs[d].pairs, uint64(id)), counts[id])
 		}
 	}
-	return assemble(ids, []termPart{{names: names, docs: docs}})
+	return assemble([]termPart{{names: names, docs: docs}})
 }
 
-// docTerms is a document in term numbers: its distinct terms, their
-// frequencies, and its length in terms.
+// docTerms is a document in term numbers: for each distinct term, in the
+// order first met, the uvarint of its number and of its frequency; and
+// its length in terms.
 type docTerms struct {
-	terms  []int32
-	tfs    []int32
+	pairs  []byte
 	length int32
+}
+
+// each calls f with each distinct term of d and its frequency.
+func (d docTerms) each(f func(t, tf int32)) {
+	p := d.pairs
+	for len(p) > 0 {
+		t, n := binary.Uvarint(p)
+		tf, m := binary.Uvarint(p[n:])
+		p = p[n+m:]
+		f(int32(t), int32(tf))
+	}
 }
 
 // termPart is a run of consecutive documents with its own term numbers:
@@ -76,13 +87,17 @@ type termPart struct {
 	docs  []docTerms
 }
 
-// assemble makes the index of ids from parts, which hold the documents in
+// assemble makes the index of the documents of parts, which hold them in
 // order: the parts' term numbers are mapped to one numbering, in the order
 // the parts first name each term, and each term's postings are cut from
 // one array sized by a first count, so the index is the same whatever the
 // parts and costs two allocations besides its dictionary.
-func assemble(ids []string, parts []termPart) *keywordIndex {
-	k := &keywordIndex{ids: ids, lengths: make([]int32, 0, len(ids)), dict: map[string]int32{}}
+func assemble(parts []termPart) *keywordIndex {
+	n := 0
+	for _, part := range parts {
+		n += len(part.docs)
+	}
+	k := &keywordIndex{lengths: make([]int32, 0, n), dict: map[string]int32{}}
 	remap := make([][]int32, len(parts))
 	for p, part := range parts {
 		remap[p] = make([]int32, len(part.names))
@@ -106,9 +121,7 @@ func assemble(ids []string, parts []termPart) *keywordIndex {
 		doc := int32(0)
 		for p, part := range parts {
 			for _, d := range part.docs {
-				for i, t := range d.terms {
-					f(doc, remap[p][t], d.tfs[i])
-				}
+				d.each(func(t, tf int32) { f(doc, remap[p][t], tf) })
 				doc++
 			}
 		}
@@ -138,8 +151,8 @@ func assemble(ids []string, parts []termPart) *keywordIndex {
 			terms += int(d.length)
 		}
 	}
-	if len(ids) > 0 {
-		k.avgLen = float64(terms) / float64(len(ids))
+	if n > 0 {
+		k.avgLen = float64(terms) / float64(n)
 	}
 	return k
 }
@@ -155,7 +168,7 @@ func uvarintLen(x uint64) int {
 }
 
 // N is the number of documents.
-func (k *keywordIndex) N() int { return len(k.ids) }
+func (k *keywordIndex) N() int { return len(k.lengths) }
 
 // DF is the number of documents containing term t.
 func (k *keywordIndex) DF(t string) int {

@@ -209,7 +209,7 @@ func (s *snapshot) decodeArticle(p []byte, v2 bool) error {
 		if n > uint64(len(p)) {
 			return fmt.Errorf("article %s: %d chunks in %d bytes", id, n, len(p))
 		}
-		ac := articleChunks{Hash: hash, Texts: make([]string, n), Hashes: make([]string, n)}
+		ac := articleChunks{Hash: hash, Hashes: make([]string, n)}
 		if !v2 {
 			ac.Spans = make([]span, n)
 		}
@@ -220,7 +220,7 @@ func (s *snapshot) decodeArticle(p []byte, v2 bool) error {
 			}
 			switch {
 			case size == 0:
-				ac.Texts[i] = d.str()
+				ac.setText(i, d.str())
 			case size > math.MaxUint32:
 				d.err = fmt.Errorf("span of %d bytes", size)
 			default:
@@ -299,14 +299,14 @@ func writeSnapshot(path string, s *snapshot) error {
 			p = appendStr(p, hash)
 			if ac, ok := s.Chunks[id]; ok && ac.Hash == hash {
 				p = append(p, 1)
-				p = binary.AppendUvarint(p, uint64(len(ac.Texts)))
-				for i, t := range ac.Texts {
+				p = binary.AppendUvarint(p, uint64(len(ac.Hashes)))
+				for i := range ac.Hashes {
 					if sp := ac.span(i); sp.n > 0 {
 						p = binary.AppendUvarint(p, uint64(sp.n))
 						p = binary.AppendUvarint(p, uint64(sp.off))
 					} else {
 						p = append(p, 0)
-						p = appendStr(p, t)
+						p = appendStr(p, ac.text(i))
 					}
 					p = appendStr(p, ac.Hashes[i])
 				}

@@ -73,7 +73,7 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	}
 	// Only articles whose chunks are not known from the last sync or the
 	// snapshot are split.
-	chunks, hashes, split := chunkArticles(arts, ix.split, ix.opt.Split)
+	all, chunks, hashes, split := chunkArticles(arts, ix.split, ix.opt.Split)
 	rep.Split = split
 	var embedErr error
 	rep.Embedded, embedErr = ix.embedMissing(ctx, chunks, hashes, progress)
@@ -82,25 +82,29 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	}
 
 	// Each article is served in its current version when every chunk has a
-	// vector, else in its previous one if it had one.
+	// vector, else in its previous one if it had one. When every article
+	// is served in its current version, the usual case, the chunks served
+	// are all of them, as chunkArticles laid them out.
 	var previous map[string]version
-	// Sized for every article served in its current version, the usual
-	// case: at 100k chunks, growing them by appends cost more garbage
-	// than they hold.
-	total := 0
-	for _, cs := range chunks {
-		total += len(cs)
+	current := true
+	for _, hs := range hashes {
+		current = current && ix.haveVectors(hs)
 	}
 	served := make([]corpus.Article, 0, len(arts))
-	servedChunks := make([]Chunk, 0, total)
-	servedHashes := make([]string, 0, total) // Chunk.Hash of each of servedChunks
-	var previousHashes []string              // of the previous versions served
+	var servedChunks []Chunk
+	if current {
+		servedChunks = all
+	}
+	servedHashes := make([]string, 0, len(all)) // Chunk.Hash of each of servedChunks
+	var previousHashes []string                 // of the previous versions served
 	indexed := make(map[string]string, len(arts))
 	known := make(map[string]articleChunks, len(arts))
 	for i, a := range arts {
 		if ix.haveVectors(hashes[i]) {
 			served = append(served, a)
-			servedChunks = append(servedChunks, chunks[i]...)
+			if !current {
+				servedChunks = append(servedChunks, chunks[i]...)
+			}
 			servedHashes = append(servedHashes, hashes[i]...)
 			indexed[a.ID] = a.Hash
 			if ac, ok := ix.split[a.ID]; ok && ac.Hash == a.Hash && ac.spanned() {
@@ -137,36 +141,7 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 		return rep, err
 	}
 
-	// Keep the vectors of what is served (the state's rows) and of what
-	// is wanted. A vector kept for a chunk not served is copied out of
-	// any array it shares with others (an older state's rows, the
-	// snapshot's), so that the array can be freed.
-	keep := make(map[string][]float32, len(servedChunks))
-	for i, h := range servedHashes {
-		keep[h] = st.vec.row(i)
-	}
-	distinct := len(keep) // texts served
-	keepVector := func(h string) {
-		if _, ok := keep[h]; ok {
-			return
-		}
-		if v, ok := ix.vectors[h]; ok {
-			keep[h] = slices.Clip(slices.Clone(v))
-		}
-	}
-	for _, hs := range hashes {
-		for _, h := range hs {
-			keepVector(h)
-		}
-	}
-	for _, ac := range known {
-		for _, h := range ac.Hashes {
-			keepVector(h)
-		}
-	}
-	for _, h := range previousHashes {
-		keepVector(h)
-	}
+	keep, distinct := ix.keepVectors(st, servedHashes, previousHashes, hashes, known)
 	// A snapshot whose rows could not be scanned in place (written in
 	// another order) is rewritten in the state's, for the next start:
 	// unless two chunks share a text (and a vector), which the rows of a
@@ -297,6 +272,57 @@ func (ix *Index) embedMissing(ctx context.Context, chunks [][]Chunk, hashes [][]
 		}
 	}
 	return done, nil
+}
+
+// keepVectors returns the vectors to keep after a sync that built st,
+// serving the chunks of servedHashes: theirs (st's rows) and those of
+// what is wanted (hashes, known, the previous versions served). A vector
+// kept for a chunk not served is copied out of any array it shares with
+// others (an older state's rows, the snapshot's), so that the array can be
+// freed. It also returns how many distinct chunk texts are served. When
+// the index holds the vectors of the chunks served and no other (a start
+// with an unchanged corpus), ix.vectors itself is kept, pointed at st's
+// rows, rather than rebuilt.
+func (ix *Index) keepVectors(st *state, servedHashes, previousHashes []string, hashes [][]string, known map[string]articleChunks) (map[string][]float32, int) {
+	if len(servedHashes) == len(ix.vectors) {
+		same := true
+		for i, h := range servedHashes {
+			ix.vectors[h] = st.vec.row(i)
+		}
+		for i, h := range servedHashes {
+			same = same && &ix.vectors[h][0] == &st.vec.row(i)[0]
+		}
+		if same { // no two chunks share a text: each vector is served
+			return ix.vectors, len(servedHashes)
+		}
+	}
+	keep := make(map[string][]float32, len(servedHashes))
+	for i, h := range servedHashes {
+		keep[h] = st.vec.row(i)
+	}
+	distinct := len(keep)
+	keepVector := func(h string) {
+		if _, ok := keep[h]; ok {
+			return
+		}
+		if v, ok := ix.vectors[h]; ok {
+			keep[h] = slices.Clip(slices.Clone(v))
+		}
+	}
+	for _, hs := range hashes {
+		for _, h := range hs {
+			keepVector(h)
+		}
+	}
+	for _, ac := range known {
+		for _, h := range ac.Hashes {
+			keepVector(h)
+		}
+	}
+	for _, h := range previousHashes {
+		keepVector(h)
+	}
+	return keep, distinct
 }
 
 // interrupted is the error of a sync stopped by ctx.

@@ -1,17 +1,18 @@
 package retrieval
 
 import (
+	"encoding/binary"
 	"runtime"
 	"sync"
 	"unicode/utf8"
 )
 
-// indexChunks builds the keyword index of chunks (whose IDs are ids) over
-// the CPUs: each worker reads a run of consecutive chunks into a termPart
-// of its own numbering (see termReader), and assemble joins the parts. A
-// chunk's terms are Terms(c.EmbedText()); the index does not depend on
-// how the chunks were spread.
-func indexChunks(ids []string, chunks []Chunk) *keywordIndex {
+// indexChunks builds the keyword index of chunks over the CPUs: each
+// worker reads a run of consecutive chunks into a termPart of its own
+// numbering (see termReader), and assemble joins the parts. A chunk's
+// terms are Terms(c.EmbedText()); the index does not depend on how the
+// chunks were spread.
+func indexChunks(chunks []Chunk) *keywordIndex {
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(chunks)/256))
 	parts := make([]termPart, workers)
 	var wg sync.WaitGroup
@@ -29,7 +30,7 @@ func indexChunks(ids []string, chunks []Chunk) *keywordIndex {
 		}()
 	}
 	wg.Wait()
-	return assemble(ids, parts)
+	return assemble(parts)
 }
 
 // termReader turns texts into docTerms, numbering terms as it meets them.
@@ -44,14 +45,15 @@ type termReader struct {
 	counts []int32          // per term number, for the text being read
 	buf    []byte
 	cur    []int32 // the distinct terms of the text being read
-	block  []int32 // where read cuts the docTerms it returns from
+	pairs  []byte  // their encoding (see docTerms)
+	block  []byte  // where read cuts the docTerms it returns from
 }
 
 // termBlock is the size of the blocks read cuts docTerms from: a block
-// holds the terms of tens of chunks, and a chunk that does not fit the
+// holds the terms of hundreds of chunks, and a chunk that does not fit the
 // rest of one starts the next, so that the terms of 100k chunks cost no
 // garbage of growing slices.
-const termBlock = 1 << 16
+const termBlock = 1 << 18
 
 func newTermReader() *termReader {
 	return &termReader{seen: map[string]int32{}, terms: map[string]int32{}}
@@ -81,18 +83,19 @@ func (tr *termReader) read(title, text string) docTerms {
 	}
 	tr.buf = scanWords(title, tr.buf, add)
 	tr.buf = scanWords(text, tr.buf, add)
-	n := len(tr.cur)
-	if 2*n > cap(tr.block)-len(tr.block) {
-		tr.block = make([]int32, 0, max(termBlock, 2*n))
-	}
-	at := len(tr.block)
-	tr.block = append(tr.block, tr.cur...)
+	tr.pairs = tr.pairs[:0]
 	for _, id := range tr.cur {
-		tr.block = append(tr.block, tr.counts[id])
+		tr.pairs = binary.AppendUvarint(tr.pairs, uint64(id))
+		tr.pairs = binary.AppendUvarint(tr.pairs, uint64(tr.counts[id]))
 		tr.counts[id] = 0
 	}
-	d.terms = tr.block[at : at+n : at+n]
-	d.tfs = tr.block[at+n : at+2*n : at+2*n]
+	n := len(tr.pairs)
+	if n > cap(tr.block)-len(tr.block) {
+		tr.block = make([]byte, 0, max(termBlock, n))
+	}
+	at := len(tr.block)
+	tr.block = append(tr.block, tr.pairs...)
+	d.pairs = tr.block[at : at+n : at+n]
 	return d
 }
 

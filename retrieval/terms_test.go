@@ -36,15 +36,14 @@ func TestIndexChunksEqualsTerms(t *testing.T) {
 			chunks = append(chunks, Chunk{ID: fmt.Sprintf("edge-%d-%d", i, j), Title: title, Text: text})
 		}
 	}
-	ids := make([]string, len(chunks))
 	terms := make([][]string, len(chunks))
 	for i, c := range chunks {
-		ids[i], terms[i] = c.ID, Terms(c.EmbedText())
+		terms[i] = Terms(c.EmbedText())
 	}
-	want := newKeywordIndex(ids, terms)
+	want := newKeywordIndex(terms)
 	for _, procs := range []int{1, 2, 5} {
 		old := runtime.GOMAXPROCS(procs)
-		got := indexChunks(ids, chunks)
+		got := indexChunks(chunks)
 		runtime.GOMAXPROCS(old)
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("GOMAXPROCS=%d: indexChunks differs from the index of Terms (%d terms, want %d; average length %g, want %g)",
