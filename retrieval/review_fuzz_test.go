@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -174,4 +175,21 @@ func TestReviewSnapshotEveryCut(t *testing.T) {
 			t.Fatalf("byte %d inverted: %v, want ErrCorruptSnapshot or none", i, err)
 		}
 	}
+}
+
+// FuzzReviewTermReader: the keyword build, which reads a chunk's title
+// and text apart, indexes the terms of its EmbedText, for any title and
+// text.
+func FuzzReviewTermReader(f *testing.F) {
+	for _, s := range [][2]string{{"U.N", ".S. envoy"}, {"Syria'", "s army"}, {"2,", "500"}, {"x\xe2\x80", "\x99s"}, {"", "Homs"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, title, text string) {
+		cs := []Chunk{{ID: "a#0", Title: title, Text: text}, {ID: "a#1", Title: text, Text: title}}
+		ids := []string{"a#0", "a#1"}
+		want := newKeywordIndex(ids, [][]string{Terms(cs[0].EmbedText()), Terms(cs[1].EmbedText())})
+		if got := indexChunks(ids, cs); !reflect.DeepEqual(got, want) {
+			t.Fatalf("title %q, text %q: the keyword build differs from Terms", title, text)
+		}
+	})
 }

@@ -287,7 +287,7 @@ func runSyncHistory(t *testing.T, seed uint64, steps int) {
 		t:     t,
 		rng:   rand.New(rand.NewPCG(seed, 42)),
 		emb:   &hashEmbedder{dims: 12, kind: []string{"model", "local"}[seed%2]},
-		opt:   Options{Split: SplitOptions{MaxChars: 120, OverlapChars: 30}, BatchSize: 2},
+		opt:   Options{Split: SplitOptions{MaxChars: 60 + 40*int(seed%4), OverlapChars: 30 * int(seed%3)}, BatchSize: 1 + int(seed%5)},
 		dir:   t.TempDir(),
 		texts: map[string]string{},
 	}
