@@ -125,6 +125,13 @@ func spanIn(body, text string, from int) (span, bool) {
 	return span{off: uint32(from + i), n: uint32(len(text))}, true
 }
 
+// restoredFrom reports whether hs, the hashes chunkArticles returned for
+// an article, are ac.Hashes itself: its chunks were rebuilt from ac, not
+// split again because a span did not fit the body.
+func restoredFrom(ac articleChunks, hs []string) bool {
+	return len(hs) == len(ac.Hashes) && (len(hs) == 0 || &hs[0] == &ac.Hashes[0])
+}
+
 // chunkArticles returns the chunks of every article and their hashes:
 // those of an article whose hash matches its entry in known are rebuilt
 // from it, the others are cut by Split, spread over the CPUs (each article

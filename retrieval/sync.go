@@ -107,9 +107,17 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 			}
 			servedHashes = append(servedHashes, hashes[i]...)
 			indexed[a.ID] = a.Hash
-			if ac, ok := ix.split[a.ID]; ok && ac.Hash == a.Hash && ac.spanned() {
+			ac, ok := ix.split[a.ID]
+			ok = ok && ac.Hash == a.Hash
+			switch {
+			case ok && ac.spanned() && restoredFrom(ac, hashes[i]):
 				known[a.ID] = ac
-			} else {
+			case ok && !restoredFrom(ac, hashes[i]):
+				// A span did not fit the body: the chunks just cut
+				// replace them, in the snapshot too.
+				ix.unsaved = true
+				fallthrough
+			default:
 				known[a.ID] = cutChunks(a, chunks[i], hashes[i])
 			}
 			continue
