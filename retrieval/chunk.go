@@ -90,12 +90,12 @@ func Split(a corpus.Article, opt SplitOptions) []Chunk {
 		p.emit()
 	}
 	chunks := make([]Chunk, len(p.out))
-	at := 0
+	f := newSpanFinder(a.Body, opt)
 	for i, text := range p.out {
 		// A chunk that is a span of the body, the usual case, is given
 		// the body's memory rather than the joined copy.
-		if sp, ok := spanIn(a.Body, text, at); ok {
-			text, at = a.Body[sp.off:sp.off+sp.n], int(sp.off)
+		if sp, ok := f.next(text); ok {
+			text = a.Body[sp.off : sp.off+sp.n]
 		}
 		chunks[i] = Chunk{
 			ID:        fmt.Sprintf("%s#%d", a.ID, i),

@@ -98,12 +98,12 @@ func (ac articleChunks) span(i int) span {
 func (ac articleChunks) spanned() bool { return len(ac.Spans) == len(ac.Hashes) }
 
 // cutChunks returns what the chunks cs of article a keep in articleChunks.
-func cutChunks(a corpus.Article, cs []Chunk, hashes []string) articleChunks {
+func cutChunks(a corpus.Article, cs []Chunk, hashes []string, opt SplitOptions) articleChunks {
 	ac := articleChunks{Hash: a.Hash, Spans: make([]span, len(cs)), Hashes: hashes}
-	at := 0
+	f := newSpanFinder(a.Body, opt)
 	for i, c := range cs {
-		if sp, ok := spanIn(a.Body, c.Text, at); ok {
-			ac.Spans[i], at = sp, int(sp.off)
+		if sp, ok := f.next(c.Text); ok {
+			ac.Spans[i] = sp
 			continue
 		}
 		ac.setText(i, c.Text)
@@ -111,14 +111,47 @@ func cutChunks(a corpus.Article, cs []Chunk, hashes []string) articleChunks {
 	return ac
 }
 
-// spanIn finds text in body at or after byte from: chunks come in order,
-// each starting at or after the one before (overlapping it by a sentence
-// at most), so searching from the last span's start finds each at once.
-func spanIn(body, text string, from int) (span, bool) {
-	if text == "" || from > len(body) || len(body) > math.MaxUint32 {
+// spanFinder finds the chunks of an article, in order, as spans of its
+// body. A chunk starts at or after the one before, and a chunk's text is
+// no longer than the stretch of body it comes from (re-spacing shortens
+// runs of white space) but for a space put between sentences that had
+// none; so the next chunk starts no earlier than this one's start plus
+// three quarters of its length, less the sentence it may carry over
+// (OverlapChars runes). Each chunk is looked for in a window from that
+// least start, twice its length and spanSlack long, so that an article
+// whose chunks are not spans (hard-wrapped lines, re-spaced) costs time
+// in proportion to its size; a chunk that lies beyond its window is only
+// kept as text.
+type spanFinder struct {
+	body  string
+	lo    int // the least byte at which the next chunk can start
+	carry int // the most bytes a chunk's carried sentence takes, and a separator
+}
+
+// spanSlack is what a window adds to twice the chunk's length.
+const spanSlack = 4096
+
+func newSpanFinder(body string, opt SplitOptions) *spanFinder {
+	return &spanFinder{body: body, carry: 4*opt.OverlapChars + 16}
+}
+
+// next returns where text, the next chunk, is in the body, if it is there.
+func (f *spanFinder) next(text string) (span, bool) {
+	sp, ok := spanIn(f.body, text, f.lo, f.lo+2*len(text)+spanSlack)
+	if ok {
+		f.lo = int(sp.off)
+	}
+	f.lo = max(f.lo, f.lo+len(text)*3/4-f.carry)
+	return sp, ok
+}
+
+// spanIn finds text in body[from:to] (to is cut to the body's end).
+func spanIn(body, text string, from, to int) (span, bool) {
+	to = min(to, len(body))
+	if text == "" || from > to || len(body) > math.MaxUint32 {
 		return span{}, false
 	}
-	i := strings.Index(body[from:], text)
+	i := strings.Index(body[from:to], text)
 	if i < 0 {
 		return span{}, false
 	}

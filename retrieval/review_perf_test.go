@@ -41,7 +41,7 @@ func TestReviewSplitWrappedLinear(t *testing.T) {
 		for range 3 {
 			start := time.Now()
 			cs := Split(a, DefaultSplitOptions)
-			cutChunks(a, cs, chunkHashes(cs))
+			cutChunks(a, cs, chunkHashes(cs), DefaultSplitOptions)
 			best = min(best, time.Since(start))
 		}
 		return best

@@ -210,10 +210,9 @@ func (m *syncModel) check(mi *modelIndex, arts []corpus.Article) {
 		t.Fatalf("%s: chunks differ from Split's (%d, want %d)", mi.name, len(st.chunks), len(wantChunks))
 	}
 	dims := m.emb.dims
-	ids := make([]string, len(wantChunks))
 	terms := make([][]string, len(wantChunks))
 	for i, c := range wantChunks {
-		ids[i], terms[i] = c.ID, Terms(c.EmbedText())
+		terms[i] = Terms(c.EmbedText())
 		if st.hashes[i] != c.Hash() {
 			t.Fatalf("%s: hash of chunk %s is %s, want %s", mi.name, c.ID, st.hashes[i], c.Hash())
 		}
@@ -233,7 +232,7 @@ func (m *syncModel) check(mi *modelIndex, arts []corpus.Article) {
 		t.Fatalf("%s: %d rows for %d chunks", mi.name, st.vec.Len(), len(wantChunks))
 	}
 	if len(wantChunks) > 0 {
-		if kw := newKeywordIndex(ids, terms); !reflect.DeepEqual(st.kw, kw) {
+		if kw := newKeywordIndex(terms); !reflect.DeepEqual(st.kw, kw) {
 			t.Fatalf("%s: keyword index differs from that of Terms", mi.name)
 		}
 	}
@@ -345,14 +344,13 @@ var reviewSeeds = 6
 // chunk as BM25 computed straight from Terms of each chunk.
 func TestReviewBM25Straightforward(t *testing.T) {
 	chunks := termTestChunks(t)
-	ids := make([]string, len(chunks))
 	docs := make([][]string, len(chunks))
 	total := 0
 	for i, c := range chunks {
-		ids[i], docs[i] = c.ID, Terms(c.EmbedText())
+		docs[i] = Terms(c.EmbedText())
 		total += len(docs[i])
 	}
-	kw := indexChunks(ids, chunks)
+	kw := indexChunks(chunks)
 	n := float64(len(docs))
 	avg := float64(total) / n
 	df := map[string]int{}
