@@ -1,11 +1,13 @@
 package retrieval
 
 import (
+	"hash/crc32"
 	"math"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/situationbot/bot/corpus"
 )
@@ -17,10 +19,14 @@ import (
 // text is then the body's own memory, not a copy, in the index and in the
 // snapshot.
 type articleChunks struct {
-	Hash   string   // corpus.Article.Hash of the version they were cut from
-	Texts  []string // a chunk's text; "" where Spans holds it; nil when all are spans
-	Spans  []span   // where a chunk's text is in the body; n == 0: in Texts
-	Hashes []string
+	Hash  string   // corpus.Article.Hash of the version they were cut from
+	Texts []string // a chunk's text; "" where Spans holds it; nil when all are spans
+	Spans []span   // where a chunk's text is in the body; n == 0: in Texts
+	// BodySum is the CRC-32C of the body the spans are of. Hash is of the
+	// whole file, and a release that reads files differently may give
+	// the same file another body: spans are used only on the same body.
+	BodySum uint32
+	Hashes  []string
 }
 
 // span is where a chunk's text lies in its article's Body, in bytes.
@@ -38,8 +44,18 @@ func (ac articleChunks) chunksOf(a corpus.Article) ([]Chunk, bool) {
 	return cs, true
 }
 
-// fits reports whether every span of ac lies within a's body.
+// fits reports whether the spans of ac are of a's body (see BodySum).
 func (ac articleChunks) fits(a corpus.Article) bool {
+	spans := false
+	for i := range ac.Hashes {
+		spans = spans || ac.span(i).n > 0
+	}
+	if !spans {
+		return true
+	}
+	if bodySum(a.Body) != ac.BodySum {
+		return false
+	}
 	for i := range ac.Hashes {
 		if sp := ac.span(i); uint64(sp.off)+uint64(sp.n) > uint64(len(a.Body)) {
 			return false
@@ -99,7 +115,7 @@ func (ac articleChunks) spanned() bool { return len(ac.Spans) == len(ac.Hashes) 
 
 // cutChunks returns what the chunks cs of article a keep in articleChunks.
 func cutChunks(a corpus.Article, cs []Chunk, hashes []string, opt SplitOptions) articleChunks {
-	ac := articleChunks{Hash: a.Hash, Spans: make([]span, len(cs)), Hashes: hashes}
+	ac := articleChunks{Hash: a.Hash, Spans: make([]span, len(cs)), Hashes: hashes, BodySum: bodySum(a.Body)}
 	f := newSpanFinder(a.Body, opt)
 	for i, c := range cs {
 		if sp, ok := f.next(c.Text); ok {
@@ -109,6 +125,12 @@ func cutChunks(a corpus.Article, cs []Chunk, hashes []string, opt SplitOptions) 
 		ac.setText(i, c.Text)
 	}
 	return ac
+}
+
+// bodySum is the CRC-32C (Castagnoli, computed in hardware where there is
+// some) of an article's body, read in place (crc32 only reads it).
+func bodySum(body string) uint32 {
+	return crc32.Update(0, castagnoli, unsafe.Slice(unsafe.StringData(body), len(body)))
 }
 
 // spanFinder finds the chunks of an article, in order, as spans of its

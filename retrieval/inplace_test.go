@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -165,4 +166,28 @@ func TestFirstSyncScansEmbeddedRows(t *testing.T) {
 		t.Fatal("the first sync copied the vectors it embedded")
 	}
 	checkHeldOnce(t, ix)
+}
+
+// TestSpansNeedTheSameBody: spans restored from a snapshot are used only on
+// the body they were cut from; a file read into another body (a release
+// that parses differently: same file hash) is split again.
+func TestSpansNeedTheSameBody(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	arts := loadCorpus(t)
+	emb := NewLocalEmbedder(132)
+	if _, err := Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil); err != nil {
+		t.Fatal(err)
+	}
+	changed := slices.Clone(arts)
+	changed[0].Body = strings.Replace(changed[0].Body, "e", "a", 1) // same length, same file hash
+	ix := Open(discard(), emb, dir, Options{})
+	rep, err := ix.Sync(ctx, changed, nil)
+	if err != nil || rep.Split != 1 {
+		t.Fatalf("Sync with one body changed under the same hash: split %d, err %v; want 1", rep.Split, err)
+	}
+	want := Split(changed[0], DefaultSplitOptions)
+	if got := ix.current().chunks[:len(want)]; !reflect.DeepEqual(got, want) {
+		t.Errorf("chunks of the changed body differ from Split")
+	}
 }

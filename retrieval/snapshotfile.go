@@ -33,8 +33,8 @@ import (
 //     the vector as little-endian float32s; the vectors of the chunks
 //     served come first, in chunk order (see Index.build);
 //   - 'A', an article: its ID and hash, then a 1 if its chunks follow (0 if
-//     not: the next Sync splits it), their number, and for each chunk
-//     where its text is (the length in bytes of the span of the article's
+//     not: the next Sync splits it), their number, the CRC-32C of the body
+//     they were cut from, and for each chunk where its text is (the length in bytes of the span of the article's
 //     body that it is, and the span's offset; or 0 and the text itself)
 //     and its Chunk.Hash;
 //   - 'E', the end, last.
@@ -212,6 +212,7 @@ func (s *snapshot) decodeArticle(p []byte, v2 bool) error {
 		ac := articleChunks{Hash: hash, Hashes: make([]string, n)}
 		if !v2 {
 			ac.Spans = make([]span, n)
+			ac.BodySum = uint32(d.uvarint())
 		}
 		for i := range ac.Hashes {
 			size := uint64(0)
@@ -300,6 +301,7 @@ func writeSnapshot(path string, s *snapshot) error {
 			if ac, ok := s.Chunks[id]; ok && ac.Hash == hash {
 				p = append(p, 1)
 				p = binary.AppendUvarint(p, uint64(len(ac.Hashes)))
+				p = binary.AppendUvarint(p, uint64(ac.BodySum))
 				for i := range ac.Hashes {
 					if sp := ac.span(i); sp.n > 0 {
 						p = binary.AppendUvarint(p, uint64(sp.n))
