@@ -191,7 +191,8 @@ func (ix *Index) Identity() Identity { return ix.id }
 // build makes a new generation: a fresh chromem-go collection (named after
 // the embedder identity, which is also stored in its metadata), the
 // contiguous rows of its vectors that Search scans, and a keyword index
-// over chunks. hashes[i] is chunks[i].Hash(), the key of its vector.
+// over chunks (kw, when it is not nil, gives it: built beforehand).
+// hashes[i] is chunks[i].Hash(), the key of its vector.
 //
 // Each vector is held once: the collection's documents are given the rows
 // themselves, normalised as chromem-go stores them, so that it keeps them
@@ -200,7 +201,7 @@ func (ix *Index) Identity() Identity { return ix.id }
 // become the rows, in place; otherwise the vectors are copied into new
 // rows. Either way vectors[h] is the row of h afterwards, so that no
 // older array is kept alive for them.
-func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chunk, hashes []string, vectors map[string][]float32) (*state, error) {
+func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chunk, hashes []string, vectors map[string][]float32, kw func() *keywordIndex) (*state, error) {
 	db := chromem.NewDB()
 	meta := map[string]string{"embedder_kind": ix.id.Kind, "embedder_model": ix.id.Model, "dims": fmt.Sprint(ix.id.Dims)}
 	col, err := db.CreateCollection("chunks-"+ix.id.String(), meta, noEmbedding)
@@ -238,7 +239,11 @@ func (ix *Index) build(ctx context.Context, arts []corpus.Article, chunks []Chun
 			return nil, fmt.Errorf("add document %s: %w", c.ID, err)
 		}
 	}
-	st.kw = indexChunks(chunks)
+	if kw != nil {
+		st.kw = kw()
+	} else {
+		st.kw = indexChunks(chunks)
+	}
 	return st, nil
 }
 

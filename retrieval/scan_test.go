@@ -81,7 +81,7 @@ func buildRandIndex(n, dims, nq int, seed uint64, unit bool) (*randIndex, error)
 		chunks[i] = Chunk{ID: fmt.Sprintf("a%07d#0", i), ArticleID: fmt.Sprintf("a%07d", i), Text: fmt.Sprintf("chunk %d", i)}
 		vectors[chunks[i].Hash()] = vs[i]
 	}
-	st, err := ri.ix.build(context.Background(), nil, chunks, chunkHashes(chunks), vectors)
+	st, err := ri.ix.build(context.Background(), nil, chunks, chunkHashes(chunks), vectors, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -75,6 +75,12 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 	// snapshot are split.
 	all, chunks, hashes, split := chunkArticles(arts, ix.split, ix.opt.Split)
 	rep.Split = split
+	// The keyword index of every chunk is built while the missing
+	// vectors are embedded (the embedder leaves a core idle between
+	// batches); it is the state's when every article is served in its
+	// current version, the usual case.
+	kwAll := make(chan *keywordIndex, 1)
+	go func() { kwAll <- indexChunks(all) }()
 	var embedErr error
 	rep.Embedded, embedErr = ix.embedMissing(ctx, chunks, hashes, progress)
 	if embedErr != nil && ctx.Err() != nil {
@@ -144,7 +150,11 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 			}
 		}
 	}
-	st, err := ix.build(ctx, served, servedChunks, servedHashes, ix.vectors)
+	var kw func() *keywordIndex
+	if current {
+		kw = func() *keywordIndex { return <-kwAll }
+	}
+	st, err := ix.build(ctx, served, servedChunks, servedHashes, ix.vectors, kw)
 	if err != nil {
 		return rep, err
 	}
