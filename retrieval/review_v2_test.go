@@ -3,12 +3,9 @@ package retrieval
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"maps"
-	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/situationbot/bot/corpus"
@@ -38,41 +35,11 @@ func TestReviewV2SortedMigrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []byte
-	frame := func(p []byte) {
-		out = binary.LittleEndian.AppendUint32(out, uint32(len(p)))
-		out = append(out, p...)
-	}
-	out = append(out, snapshotMagicV2...)
-	p := appendStr([]byte{recHeader}, identityRecord(s.Identity))
-	for _, x := range []int{s.Split.MaxChars, s.Split.OverlapChars, s.SplitVersion, len(s.Vectors), len(s.Articles)} {
-		p = binary.AppendUvarint(p, uint64(x))
-	}
-	frame(p)
-	for _, h := range slices.Sorted(maps.Keys(s.Vectors)) {
-		p = append([]byte{recVector, byte(len(h))}, h...)
-		for _, x := range s.Vectors[h] {
-			p = binary.LittleEndian.AppendUint32(p, math.Float32bits(x))
-		}
-		frame(p)
-	}
+	// As v2 wrote it: vectors sorted by hash, articles by ID.
+	s.Order = nil
 	all := append(slices.Clone(arts), twin)
-	slices.SortFunc(all, func(a, b corpus.Article) int { return bytes.Compare([]byte(a.ID), []byte(b.ID)) })
-	for _, a := range all {
-		cs, ok := s.Chunks[a.ID].chunksOf(a)
-		if !ok {
-			t.Fatalf("no chunks of %s", a.ID)
-		}
-		p = appendStr(appendStr([]byte{recArticle}, a.ID), s.Articles[a.ID])
-		p = binary.AppendUvarint(append(p, 1), uint64(len(cs)))
-		for i, c := range cs {
-			p = appendStr(appendStr(p, c.Text), s.Chunks[a.ID].Hashes[i])
-		}
-		frame(p)
-	}
-	frame([]byte{recEnd})
-	sum := sha256.Sum256(out)
-	if err := os.WriteFile(path, append(out, sum[:]...), 0o644); err != nil {
+	slices.SortFunc(all, func(a, b corpus.Article) int { return strings.Compare(a.ID, b.ID) })
+	if err := os.WriteFile(path, encodeV2(t, s, all), 0o644); err != nil {
 		t.Fatal(err)
 	}
 

@@ -136,6 +136,11 @@ func TestSnapshotV2Read(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The vectors in chunk order, as the current format writes them, so
+	// that only the format calls for the rewrite.
+	for _, a := range arts {
+		snap.Order = append(snap.Order, snap.Chunks[a.ID].Hashes...)
+	}
 	if err := os.WriteFile(path, encodeV2(t, snap, arts), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +173,9 @@ func TestSnapshotV2Read(t *testing.T) {
 	}
 }
 
-// encodeV2 writes s in format v2, its chunk texts resolved against arts.
+// encodeV2 writes s in format v2, the vectors of s.Order first (none: all
+// sorted by hash, as v2 wrote them), then the articles of arts, in order,
+// their chunk texts resolved against them.
 func encodeV2(t *testing.T, s *snapshot, arts []corpus.Article) []byte {
 	t.Helper()
 	var out []byte
@@ -182,11 +189,6 @@ func encodeV2(t *testing.T, s *snapshot, arts []corpus.Article) []byte {
 		p = binary.AppendUvarint(p, uint64(x))
 	}
 	frame(p)
-	// The vectors in chunk order, as the current format writes them, so
-	// that only the format calls for the rewrite.
-	for _, a := range arts {
-		s.Order = append(s.Order, s.Chunks[a.ID].Hashes...)
-	}
 	for _, h := range vectorOrder(s) {
 		v := s.Vectors[h]
 		p = append([]byte{recVector, byte(len(h))}, h...)
