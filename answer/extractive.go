@@ -294,15 +294,6 @@ func opensQuote(s string) bool {
 // figureRe finds figures written in digits ("58", "2,500", "2.3").
 var figureRe = regexp.MustCompile(`\d[\d,.]*\d|\d`)
 
-// figures returns the figures of a sentence, normalised.
-func figures(s string) map[string]bool {
-	out := map[string]bool{}
-	for _, f := range figureRe.FindAllString(s, -1) {
-		out[strings.ReplaceAll(f, ",", "")] = true
-	}
-	return out
-}
-
 // speechRe finds a verb of speech: the sentence reports what someone said.
 var speechRe = regexp.MustCompile(`(?i)\b(said|says|told|added|stated|announced|declared|warned)\b`)
 
