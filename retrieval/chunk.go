@@ -90,12 +90,14 @@ func Split(a corpus.Article, opt SplitOptions) []Chunk {
 		p.emit()
 	}
 	chunks := make([]Chunk, len(p.out))
-	f := newSpanFinder(a.Body, opt)
 	for i, text := range p.out {
 		// A chunk that is a span of the body, the usual case, is given
-		// the body's memory rather than the joined copy.
-		if sp, ok := f.next(text); ok {
-			text = a.Body[sp.off : sp.off+sp.n]
+		// the body's memory rather than the joined copy: its first unit
+		// is a slice of the body (Paragraphs and Sentences cut, and do
+		// not copy, text already single-spaced), and the body from there
+		// reads as the chunk.
+		if off, ok := offsetIn(a.Body, p.firsts[i]); ok && len(a.Body)-off >= len(text) && a.Body[off:off+len(text)] == text {
+			text = a.Body[off : off+len(text)]
 		}
 		chunks[i] = Chunk{
 			ID:        fmt.Sprintf("%s#%d", a.ID, i),
@@ -118,6 +120,7 @@ type packer struct {
 	size         int  // runeLen(joinUnits(cur))
 	carried      bool // cur holds only the overlap carried from the last chunk
 	out          []string
+	firsts       []string // the text of the first unit of each of out
 }
 
 // sizeWith is the length of the chunk if us were appended to it.
@@ -158,6 +161,7 @@ func (p *packer) emit() {
 		return
 	}
 	p.out = append(p.out, joinUnits(p.cur))
+	p.firsts = append(p.firsts, p.cur[0].text)
 	last := p.cur[len(p.cur)-1]
 	p.cur, p.size, p.carried = nil, 0, false
 	if !last.heading && last.n <= p.overlap {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -113,13 +112,14 @@ func (ac articleChunks) span(i int) span {
 // this version (cutChunks) or read from a snapshot that keeps them.
 func (ac articleChunks) spanned() bool { return len(ac.Spans) == len(ac.Hashes) }
 
-// cutChunks returns what the chunks cs of article a keep in articleChunks.
-func cutChunks(a corpus.Article, cs []Chunk, hashes []string, opt SplitOptions) articleChunks {
+// cutChunks returns what the chunks cs of article a keep in articleChunks:
+// a chunk whose text is a span of a's body in memory (as Split and
+// chunksInto make them) is kept as that span, the others as text.
+func cutChunks(a corpus.Article, cs []Chunk, hashes []string) articleChunks {
 	ac := articleChunks{Hash: a.Hash, Spans: make([]span, len(cs)), Hashes: hashes, BodySum: bodySum(a.Body)}
-	f := newSpanFinder(a.Body, opt)
 	for i, c := range cs {
-		if sp, ok := f.next(c.Text); ok {
-			ac.Spans[i] = sp
+		if off, ok := offsetIn(a.Body, c.Text); ok && c.Text != "" {
+			ac.Spans[i] = span{off: uint32(off), n: uint32(len(c.Text))}
 			continue
 		}
 		ac.setText(i, c.Text)
@@ -133,51 +133,18 @@ func bodySum(body string) uint32 {
 	return crc32.Update(0, castagnoli, unsafe.Slice(unsafe.StringData(body), len(body)))
 }
 
-// spanFinder finds the chunks of an article, in order, as spans of its
-// body. A chunk starts at or after the one before, and a chunk's text is
-// no longer than the stretch of body it comes from (re-spacing shortens
-// runs of white space) but for a space put between sentences that had
-// none; so the next chunk starts no earlier than this one's start plus
-// three quarters of its length, less the sentence it may carry over
-// (OverlapChars runes). Each chunk is looked for in a window from that
-// least start, twice its length and spanSlack long, so that an article
-// whose chunks are not spans (hard-wrapped lines, re-spaced) costs time
-// in proportion to its size; a chunk that lies beyond its window is only
-// kept as text.
-type spanFinder struct {
-	body  string
-	lo    int // the least byte at which the next chunk can start
-	carry int // the most bytes a chunk's carried sentence takes, and a separator
-}
-
-// spanSlack is what a window adds to twice the chunk's length.
-const spanSlack = 4096
-
-func newSpanFinder(body string, opt SplitOptions) *spanFinder {
-	return &spanFinder{body: body, carry: 4*opt.OverlapChars + 16}
-}
-
-// next returns where text, the next chunk, is in the body, if it is there.
-func (f *spanFinder) next(text string) (span, bool) {
-	sp, ok := spanIn(f.body, text, f.lo, f.lo+2*len(text)+spanSlack)
-	if ok {
-		f.lo = int(sp.off)
+// offsetIn returns the offset of s in body when s is a substring of body
+// in memory (a slice of it, not a copy): where the chunks of an article
+// lie in its body is read off their memory, with no search.
+func offsetIn(body, s string) (int, bool) {
+	if len(body) == 0 || len(s) == 0 || len(body) > math.MaxUint32 {
+		return 0, false
 	}
-	f.lo = max(f.lo, f.lo+len(text)*3/4-f.carry)
-	return sp, ok
-}
-
-// spanIn finds text in body[from:to] (to is cut to the body's end).
-func spanIn(body, text string, from, to int) (span, bool) {
-	to = min(to, len(body))
-	if text == "" || from > to || len(body) > math.MaxUint32 {
-		return span{}, false
+	b, p := uintptr(unsafe.Pointer(unsafe.StringData(body))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	if p < b || p-b > uintptr(len(body)-len(s)) || len(s) > len(body) {
+		return 0, false
 	}
-	i := strings.Index(body[from:to], text)
-	if i < 0 {
-		return span{}, false
-	}
-	return span{off: uint32(from + i), n: uint32(len(text))}, true
+	return int(p - b), true
 }
 
 // restoredFrom reports whether hs, the hashes chunkArticles returned for

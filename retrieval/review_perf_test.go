@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 )
 
 // reviewBody is an article body of about size bytes, in paragraphs of six
@@ -24,30 +23,48 @@ func reviewBody(size int, sep string) string {
 	return b.String()
 }
 
-// TestReviewSplitWrappedLinear: cutting a hard-wrapped article (whose
-// chunks, re-spaced, are not spans of its body) costs about what cutting
-// the same article with one line per paragraph costs. Each chunk that is
-// not a span makes spanIn search the whole rest of the body, in Split and
-// again in cutChunks: quadratic in the article's size (a 4 MiB wrapped
-// article, the corpus's limit, took 2.4 s in each, against 0.09 s for
-// Split before spans).
-func TestReviewSplitWrappedLinear(t *testing.T) {
-	if raceEnabled || testing.Short() {
-		t.Skip("timing")
-	}
-	cost := func(body string) time.Duration {
-		a := article("w", body)
-		best := time.Duration(1 << 62)
-		for range 3 {
-			start := time.Now()
-			cs := Split(a, DefaultSplitOptions)
-			cutChunks(a, cs, chunkHashes(cs), DefaultSplitOptions)
-			best = min(best, time.Since(start))
+// BenchmarkSplitWrapped measures Split and cutChunks over an article of
+// one line per paragraph and the same article hard-wrapped, whose chunks,
+// re-spaced, are not spans of its body (when spans were found by a search,
+// each such chunk searched the rest of the body: a 1 MiB wrapped article
+// took 385 ms against 11 ms, quadratic in its size):
+//
+//	go test ./retrieval -run '^$' -bench '^BenchmarkSplitWrapped$'
+func BenchmarkSplitWrapped(b *testing.B) {
+	for _, size := range []int{1 << 20, 4 << 20} {
+		for _, lines := range []struct{ name, sep string }{{"one", " "}, {"wrapped", "\n"}} {
+			b.Run(fmt.Sprintf("MiB=%d/lines=%s", size>>20, lines.name), func(b *testing.B) {
+				a := article("w", reviewBody(size, lines.sep))
+				b.SetBytes(int64(len(a.Body)))
+				for b.Loop() {
+					cs := Split(a, DefaultSplitOptions)
+					cutChunks(a, cs, chunkHashes(cs))
+				}
+			})
 		}
-		return best
 	}
-	flat, wrapped := cost(reviewBody(1<<20, " ")), cost(reviewBody(1<<20, "\n"))
-	if wrapped > 4*flat {
-		t.Errorf("1 MiB: splitting the hard-wrapped article took %v, the one-line paragraphs %v", wrapped, flat)
+}
+
+// TestSpansAfterWrappedText: chunks that are spans of the body are kept as
+// spans, with no search, even after a long run of chunks that are not
+// (hard-wrapped paragraphs).
+func TestSpansAfterWrappedText(t *testing.T) {
+	// The second half in other words, so that no chunk of the first
+	// half, re-spaced, reads as a stretch of it.
+	body := reviewBody(64<<10, "\n") + strings.ReplaceAll(reviewBody(64<<10, " "), "convoy", "column")
+	a := article("w", body)
+	cs := Split(a, DefaultSplitOptions)
+	ac := cutChunks(a, cs, chunkHashes(cs))
+	want, got := 0, 0
+	for i, c := range cs {
+		if strings.Contains(body, c.Text) {
+			want++
+			if ac.span(i).n > 0 {
+				got++
+			}
+		}
+	}
+	if want == 0 || got != want {
+		t.Errorf("%d of the %d chunks that are spans of the body were found as spans", got, want)
 	}
 }

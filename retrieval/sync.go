@@ -124,7 +124,7 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 				ix.unsaved = true
 				fallthrough
 			default:
-				known[a.ID] = cutChunks(a, chunks[i], hashes[i], ix.opt.Split)
+				known[a.ID] = cutChunks(a, chunks[i], hashes[i])
 			}
 			continue
 		}
@@ -146,7 +146,7 @@ func (ix *Index) Sync(ctx context.Context, arts []corpus.Article, progress Progr
 			servedHashes = append(servedHashes, hs...)
 			previousHashes = append(previousHashes, hs...)
 			if _, have := known[a.ID]; !have && ok && v.article.Hash == h {
-				known[a.ID] = cutChunks(v.article, v.chunks, hs, ix.opt.Split)
+				known[a.ID] = cutChunks(v.article, v.chunks, hs)
 			}
 		}
 	}
