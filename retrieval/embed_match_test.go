@@ -138,11 +138,19 @@ func TestLocalEmbedderEvicting(t *testing.T) {
 	for i, s := range texts {
 		want[i] = refVector(e, s, nil, nil)
 	}
+	embedFromGoroutines(t, e, texts, want, 16, 64, 64)
+}
+
+// embedFromGoroutines has four goroutines embed texts with e at once,
+// goroutine g in batches of batch texts from g*shift on, every step, and
+// checks each vector against want, bit for bit.
+func embedFromGoroutines(t *testing.T, e *LocalEmbedder, texts []string, want [][]float32, shift, step, batch int) {
+	t.Helper()
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
-			for i := g * 16; i < len(texts); i += 64 {
-				got, err := e.Embed(context.Background(), texts[i:min(i+64, len(texts))])
+			for i := g * shift; i < len(texts); i += step {
+				got, err := e.Embed(context.Background(), texts[i:min(i+batch, len(texts))])
 				if err != nil {
 					t.Error(err)
 					return

@@ -430,23 +430,5 @@ func TestReviewWordCacheGrowsConcurrently(t *testing.T) {
 	for i, s := range texts {
 		want[i] = refVector(e, s, nil, nil)
 	}
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			for i := g * 8; i < len(texts); i += 32 {
-				got, err := e.Embed(context.Background(), texts[i:min(i+8, len(texts))])
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				for j, v := range got {
-					if !equalBits(v, want[i+j]) {
-						t.Errorf("text %d (%.60q) differs from the reference%s", i+j, texts[i+j], firstDiff(v, want[i+j]))
-						return
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
+	embedFromGoroutines(t, e, texts, want, 8, 32, 8)
 }
