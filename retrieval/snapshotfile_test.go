@@ -16,15 +16,14 @@ import (
 	"github.com/situationbot/bot/corpus"
 )
 
-// TestSnapshotV1Migrates: a snapshot of format v1 (one gob, no chunks)
-// gives its vectors to the next start, which splits every article once,
-// embeds nothing and rewrites the snapshot in format v2.
-func TestSnapshotV1Migrates(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
+// savedCorpus indexes the corpus in dir with a counting local embedder
+// (its count then reset), and returns the articles, the embedder, the
+// snapshot's path and the snapshot as read.
+func savedCorpus(t *testing.T, dir string) ([]corpus.Article, *countingEmbedder, string, *snapshot) {
+	t.Helper()
 	arts := loadCorpus(t)
 	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(132)}
-	if _, err := Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil); err != nil {
+	if _, err := Open(discard(), emb, dir, Options{}).Sync(context.Background(), arts, nil); err != nil {
 		t.Fatal(err)
 	}
 	emb.take()
@@ -33,6 +32,16 @@ func TestSnapshotV1Migrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return arts, emb, path, snap
+}
+
+// TestSnapshotV1Migrates: a snapshot of format v1 (one gob, no chunks)
+// gives its vectors to the next start, which splits every article once,
+// embeds nothing and rewrites the snapshot in format v2.
+func TestSnapshotV1Migrates(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	arts, emb, path, snap := savedCorpus(t, dir)
 	var body bytes.Buffer
 	if err := gob.NewEncoder(&body).Encode(snapshotV1{Identity: snap.Identity, Articles: snap.Articles, Vectors: snap.Vectors}); err != nil {
 		t.Fatal(err)
@@ -126,17 +135,7 @@ func flip(b []byte, i int) []byte {
 func TestSnapshotV2Read(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	arts := loadCorpus(t)
-	emb := &countingEmbedder{LocalEmbedder: NewLocalEmbedder(132)}
-	if _, err := Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil); err != nil {
-		t.Fatal(err)
-	}
-	emb.take()
-	path := snapshotPath(dir, emb.Identity())
-	snap, err := readSnapshot(path, emb.Identity())
-	if err != nil {
-		t.Fatal(err)
-	}
+	arts, emb, path, snap := savedCorpus(t, dir)
 	// The vectors in chunk order, as the current format writes them, so
 	// that only the format calls for the rewrite.
 	for _, a := range arts {
