@@ -338,7 +338,7 @@ type snapshotV1 struct {
 }
 
 // readSnapshotV1 reads the v1 snapshot at path from r, whole, as v1 did.
-// It runs once, before the next Sync rewrites the snapshot in format v2.
+// It runs once, before the next Sync rewrites the snapshot in the current format.
 func readSnapshotV1(path string, r io.Reader, want Identity) (*snapshot, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {

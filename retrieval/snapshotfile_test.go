@@ -37,7 +37,7 @@ func savedCorpus(t *testing.T, dir string) ([]corpus.Article, *countingEmbedder,
 
 // TestSnapshotV1Migrates: a snapshot of format v1 (one gob, no chunks)
 // gives its vectors to the next start, which splits every article once,
-// embeds nothing and rewrites the snapshot in format v2.
+// embeds nothing and rewrites the snapshot in the current format.
 func TestSnapshotV1Migrates(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -64,7 +64,7 @@ func TestSnapshotV1Migrates(t *testing.T) {
 		t.Errorf("v1 snapshot: want one info line about the older format; logs:\n%s", logs.String())
 	}
 	if b, err := os.ReadFile(path); err != nil || !bytes.HasPrefix(b, []byte(snapshotMagic)) {
-		t.Fatalf("snapshot not rewritten in format v2 (err %v)", err)
+		t.Fatalf("snapshot not rewritten in the current format (err %v)", err)
 	}
 	rep, err = Open(discard(), emb, dir, Options{}).Sync(ctx, arts, nil)
 	if err != nil || rep.Split != 0 || emb.take() != 0 {
